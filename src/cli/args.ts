@@ -1,0 +1,44 @@
+import { parseArgs } from "node:util";
+
+export interface FlagSpec {
+  type: "string" | "boolean";
+  description: string;
+  default?: string | boolean;
+  short?: string;
+}
+
+export type Flags = Record<string, FlagSpec>;
+
+export type ParsedFlags<F extends Flags> = {
+  [K in keyof F]: F[K]["type"] extends "boolean" ? boolean : string | undefined;
+};
+
+/** Parses `argv` against `flags`; unknown flags are an error that names the flag. */
+export function parseFlags<F extends Flags>(argv: string[], flags: F): ParsedFlags<F> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const [name, spec] of Object.entries(flags)) {
+    options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  }
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options,
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
+  const result: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(flags)) {
+    result[name] = values[name] ?? spec.default ?? (spec.type === "boolean" ? false : undefined);
+  }
+  return result as ParsedFlags<F>;
+}
+
+export function formatFlags(flags: Flags): string {
+  const rows = Object.entries(flags).map(([name, spec]) => {
+    const left = `  ${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.type === "string" ? " VALUE" : ""}`;
+    const def =
+      spec.default !== undefined && spec.default !== false ? ` (default ${spec.default})` : "";
+    return `${left.padEnd(30)} ${spec.description}${def}`;
+  });
+  return rows.join("\n");
+}

@@ -1,0 +1,45 @@
+import postgres from "postgres";
+
+/** A postgres.js client; every store query goes through one of these. */
+export type Sql = postgres.Sql;
+
+export interface DatabaseOptions {
+  /** `postgres://…` URL, or a Unix-socket directory (the embedded database). */
+  url?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  database?: string;
+  /** Pool size; the write batcher uses one connection at a time, reads the rest. */
+  max?: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/**
+ * Opens a connection pool. bigint columns (revisions) are parsed as numbers: they
+ * stay far below 2^53, and numbers are what resourceVersion arithmetic wants.
+ */
+export function openDatabase(options: DatabaseOptions): Sql {
+  const common = {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "kubun" },
+    types: {
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (value: number) => value.toString(),
+        parse: (value: string) => Number(value),
+      },
+    },
+  };
+  if (options.url) return postgres(options.url, common);
+  return postgres({
+    ...common,
+    host: options.host,
+    port: options.port,
+    username: options.user,
+    database: options.database,
+  });
+}
