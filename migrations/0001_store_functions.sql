@@ -1,6 +1,9 @@
 -- The counter row is rewritten by every write batch: leave room on its page for HOT updates.
 ALTER TABLE "kubun_counter" SET (fillfactor = 10);
 --> statement-breakpoint
+-- Updates of a key rewrite its row; free space on the page lets them be HOT updates.
+ALTER TABLE "kubun_current" SET (fillfactor = 70);
+--> statement-breakpoint
 INSERT INTO "kubun_counter" ("id", "revision") VALUES (1, 0);
 --> statement-breakpoint
 INSERT INTO "kubun_compaction" ("id", "revision", "progress") VALUES (1, 0, 0);
@@ -30,22 +33,26 @@ BEGIN
   SELECT c.revision INTO v_revision FROM kubun_counter c WHERE c.id = 1 FOR UPDATE;
   v_first := v_revision;
   FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
-    SELECT c.revision, c.create_revision, c.value
-      INTO v_current_revision, v_current_create, v_current_value
-      FROM kubun_current c WHERE c.key = p_keys[i];
     o_prev_value := NULL;
     IF p_ops[i] = 'create' THEN
-      IF FOUND THEN
+      -- Hot path: one statement both checks for the key and claims it.
+      INSERT INTO kubun_current (key, revision, create_revision, value)
+        VALUES (p_keys[i], v_revision + 1, v_revision + 1, p_values[i])
+        ON CONFLICT (key) DO NOTHING;
+      IF NOT FOUND THEN
+        SELECT c.revision, c.create_revision INTO v_current_revision, v_current_create
+          FROM kubun_current c WHERE c.key = p_keys[i];
         o_outcome := 'exists'; o_revision := v_current_revision; o_create_revision := v_current_create;
         RETURN NEXT; CONTINUE;
       END IF;
       v_revision := v_revision + 1;
       INSERT INTO kubun_history (revision, key, create_revision, prev_revision, deleted, value)
         VALUES (v_revision, p_keys[i], v_revision, 0, false, p_values[i]);
-      INSERT INTO kubun_current (key, revision, create_revision, value)
-        VALUES (p_keys[i], v_revision, v_revision, p_values[i]);
       o_outcome := 'ok'; o_revision := v_revision; o_create_revision := v_revision;
     ELSE
+      SELECT c.revision, c.create_revision, c.value
+        INTO v_current_revision, v_current_create, v_current_value
+        FROM kubun_current c WHERE c.key = p_keys[i];
       IF NOT FOUND THEN
         o_outcome := 'missing'; o_revision := 0; o_create_revision := 0;
         RETURN NEXT; CONTINUE;

@@ -26,7 +26,7 @@ export class DataDirLock {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const owner = Number.parseInt(readFileSync(this.path, "utf8"), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && isAlive(owner)) {
         throw new Error(
           `data directory is in use by kubun process ${owner} (${this.path}); stop it or choose another --data-dir`,
         );
@@ -45,11 +45,21 @@ export class DataDirLock {
   }
 }
 
+/**
+ * Whether a process runs. A zombie (exited, not yet reaped: common for orphans in
+ * containers whose init does not reap) counts as gone, though kill(pid, 0) succeeds.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 3, after the parenthesised command name (which may contain spaces).
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc: trust kill(pid, 0)
   }
 }

@@ -34,7 +34,10 @@ export function openDatabase(options: DatabaseOptions): Sql {
       },
     },
   };
-  if (options.url) return postgres(options.url, common);
+  if (options.url) {
+    const { url, socketDir } = splitSocketHost(options.url);
+    return postgres(url, socketDir ? { ...common, host: socketDir } : common);
+  }
   return postgres({
     ...common,
     host: options.host,
@@ -42,4 +45,19 @@ export function openDatabase(options: DatabaseOptions): Sql {
     username: options.user,
     database: options.database,
   });
+}
+
+/**
+ * libpq accepts a Unix-socket directory as `?host=/dir` (`postgres://user@/db?host=/run/pg`);
+ * postgres.js does not read that parameter, so it is taken out and passed as `host`.
+ */
+function splitSocketHost(url: string): { url: string; socketDir?: string } {
+  const query = url.indexOf("?");
+  if (query < 0) return { url };
+  const params = new URLSearchParams(url.slice(query + 1));
+  const host = params.get("host");
+  if (!host?.startsWith("/")) return { url };
+  params.delete("host");
+  const rest = params.toString();
+  return { url: url.slice(0, query) + (rest ? `?${rest}` : ""), socketDir: host };
 }

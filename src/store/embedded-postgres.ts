@@ -1,8 +1,20 @@
 import { spawn } from "node:child_process";
-import { access, appendFile, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import {
+  access,
+  appendFile,
+  chown,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { arch, platform, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Logger } from "../log/logger.ts";
+import { isAlive } from "./data-dir-lock.ts";
 import { openDatabase } from "./database.ts";
 
 export interface EmbeddedPostgresOptions {
@@ -53,8 +65,8 @@ export class EmbeddedPostgres {
   private owner: { uid: number; gid: number } | null = null;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
-    this.pgData = join(options.dataDir, "postgres");
-    this.socketDir = join(options.dataDir, "run");
+    this.pgData = join(resolve(options.dataDir), "postgres");
+    this.socketDir = join(resolve(options.dataDir), "run");
   }
 
   get logFile(): string {
@@ -130,12 +142,35 @@ export class EmbeddedPostgres {
     ]);
   }
 
+  /**
+   * Running, or stopped. A postmaster.pid whose postmaster is gone (killed, maybe a
+   * zombie) is removed once no process of the old server is left in the data
+   * directory (backends exit soon after their postmaster dies): PostgreSQL's own
+   * check would take a zombie for a live server and refuse to start.
+   */
   private async status(): Promise<"running" | "stopped"> {
-    const binaries = this.binaries as Binaries;
-    const code = await this.run(binaries.pg_ctl, ["status", `--pgdata=${this.pgData}`], {
-      allowFailure: true,
-    });
-    return code === 0 ? "running" : "stopped";
+    const pidFile = join(this.pgData, "postmaster.pid");
+    let pid: number;
+    try {
+      pid = Number.parseInt(await readFile(pidFile, "utf8"), 10);
+    } catch {
+      return "stopped";
+    }
+    if (pid > 0 && isAlive(pid)) return "running";
+    const deadline = Date.now() + 60_000;
+    while (await processesIn(this.pgData)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `processes of a dead PostgreSQL still use ${this.pgData}; stop them (ps -ef | grep postgres) and start again`,
+        );
+      }
+      await Bun.sleep(100);
+    }
+    // The socket's lock file names the dead postmaster too.
+    await rm(pidFile, { force: true });
+    await rm(join(this.socketDir, `.s.PGSQL.${port}.lock`), { force: true });
+    await rm(join(this.socketDir, `.s.PGSQL.${port}`), { force: true });
+    return "stopped";
   }
 
   private async writeSettings(): Promise<void> {
@@ -253,6 +288,18 @@ async function assertTraversable(dir: string): Promise<void> {
     }
     if (dirname(current) === current) return;
   }
+}
+
+/** Whether any live process has `dir` as its working directory (every PostgreSQL process does). */
+async function processesIn(dir: string): Promise<boolean> {
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if ((await readlink(`/proc/${pid}/cwd`)) === dir && isAlive(pid)) return true;
+    } catch {}
+  }
+  return false;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -85,7 +85,7 @@ export class RevisionStore {
     this.db = drizzle(sql, { schema });
     this.feed = new WatchFeed(sql, this.log.child("watch"), options);
     // The writer's own instance reads its commits at once instead of waiting for NOTIFY.
-    this.batcher = new WriteBatcher(sql, this.log, () => void this.feed.pump());
+    this.batcher = new WriteBatcher(sql, this.log, (revision) => void this.feed.pump(revision));
   }
 
   /** Opens the store on a migrated database and starts its watch feed. */

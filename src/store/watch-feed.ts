@@ -53,6 +53,8 @@ export class WatchFeed {
   private recent: WatchEvent[] = [];
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  /** Highest revision known to be committed (from NOTIFY or this instance's own writes). */
+  private known = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private revisionWaiters: {
@@ -88,7 +90,7 @@ export class WatchFeed {
       const listening = await this.sql.listen(
         "kubun_revision",
         (payload) => {
-          if (Number(payload) > this.revision) void this.pump();
+          void this.pump(Number(payload));
         },
         () => void this.pump(),
       );
@@ -130,11 +132,20 @@ export class WatchFeed {
     return watcher;
   }
 
-  /** Reads and delivers new history rows; concurrent calls share one reader. */
-  pump(): Promise<void> {
+  /**
+   * Reads and delivers new history rows; concurrent calls share one reader. With
+   * `committed` (a revision known to be committed) it reads only if that revision
+   * has not been delivered yet, so that a notification arriving while the reader
+   * is already fetching that revision costs no second query.
+   */
+  pump(committed?: number): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (committed !== undefined) {
+      if (committed <= this.revision) return this.pumping ?? Promise.resolve();
+      if (committed > this.known) this.known = committed;
+    }
     if (this.pumping) {
-      this.pumpAgain = true;
+      if (committed === undefined) this.pumpAgain = true;
       return this.pumping;
     }
     this.pumping = this.readNew().finally(() => {
@@ -162,7 +173,7 @@ export class WatchFeed {
       if (events[0]) this.skipCompactedGap(events[0].revision);
       if (events.length > 0) this.deliver(events);
       if (events.length === pageSize) this.pumpAgain = true;
-    } while (this.pumpAgain && !this.closed);
+    } while ((this.pumpAgain || this.revision < this.known) && !this.closed);
   }
 
   /** Learns a compact revision (from a history read, or from this instance's own compaction). */

@@ -87,6 +87,9 @@ export class WriteBatcher {
   private async drain(): Promise<void> {
     this.inFlight = true;
     while (this.queue.length > 0) {
+      // Let the writers whose promises just resolved submit their next write (several
+      // microtask hops away) so that it joins this batch instead of the one after.
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = this.takeBatch();
       await this.apply(batch);
     }
