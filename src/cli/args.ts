@@ -5,19 +5,32 @@ export interface FlagSpec {
   description: string;
   default?: string | boolean;
   short?: string;
+  /** May be given several times; the value is then a list. */
+  multiple?: boolean;
 }
 
 export type Flags = Record<string, FlagSpec>;
 
 export type ParsedFlags<F extends Flags> = {
-  [K in keyof F]: F[K]["type"] extends "boolean" ? boolean : string | undefined;
+  [K in keyof F]: F[K]["type"] extends "boolean"
+    ? boolean
+    : F[K]["multiple"] extends true
+      ? string[]
+      : string | undefined;
 };
 
 /** Parses `argv` against `flags`; unknown flags are an error that names the flag. */
 export function parseFlags<F extends Flags>(argv: string[], flags: F): ParsedFlags<F> {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
   for (const [name, spec] of Object.entries(flags)) {
-    options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   const { values, positionals } = parseArgs({
     args: argv,
@@ -28,7 +41,8 @@ export function parseFlags<F extends Flags>(argv: string[], flags: F): ParsedFla
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   const result: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(flags)) {
-    result[name] = values[name] ?? spec.default ?? (spec.type === "boolean" ? false : undefined);
+    const fallback = spec.multiple ? [] : spec.type === "boolean" ? false : undefined;
+    result[name] = values[name] ?? spec.default ?? fallback;
   }
   return result as ParsedFlags<F>;
 }

@@ -14,6 +14,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   closed = false;
 
   private buffer: WatchEvent[] = [];
+  private taken = 0;
   private head = 0;
   private failure: unknown = null;
   private waiting: {
@@ -41,6 +42,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = null;
+      this.taken = event.revision;
       resolve({ value: event, done: false });
       return;
     }
@@ -66,9 +68,18 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     this.finish();
   }
 
+  /**
+   * The revision up to which the consumer has taken every matching event: the
+   * feed's cursor once the buffer is empty, else the last event taken.
+   */
+  get progress(): number {
+    return this.head < this.buffer.length ? this.taken : this.cursor;
+  }
+
   next(): Promise<IteratorResult<WatchEvent>> {
     if (this.head < this.buffer.length) {
       const value = this.buffer[this.head++] as WatchEvent;
+      this.taken = value.revision;
       if (this.head > 1024 && this.head * 2 > this.buffer.length) {
         this.buffer = this.buffer.slice(this.head);
         this.head = 0;

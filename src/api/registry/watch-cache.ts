@@ -1,0 +1,200 @@
+import type { Logger } from "../../log/logger.ts";
+import type { KubeObject } from "../../resources/kind.ts";
+import type { RevisionStore } from "../../store/revision-store.ts";
+import type { Watcher } from "../../store/watcher.ts";
+
+export type CacheEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface CacheEvent {
+  type: CacheEventType;
+  key: string;
+  /** The object after the change (for DELETED: its last state, at the delete's revision). */
+  object: KubeObject;
+  /** The object before the change; null for ADDED. */
+  prevObject: KubeObject | null;
+  revision: number;
+}
+
+/** Turns a stored value and its revision into the object clients see. */
+export type ObjectDecoder = (value: string, revision: number) => KubeObject;
+
+export interface CacheListener {
+  /** Called synchronously for every event, in revision order; must not block. */
+  onEvent(event: CacheEvent): void;
+  /** The cache stopped (store closed or watch expired); the listener is dropped. */
+  onClose(error: unknown): void;
+}
+
+/** Events kept for watches that resume from a resourceVersion (upstream keeps a similar window). */
+const eventWindow = 10_000;
+
+/**
+ * The watch cache of one resource (hot path): the current objects under a key
+ * prefix, kept in memory from the store's watch feed, plus a window of recent
+ * events. Lists and watches are served from here, so the database sees one
+ * watch per resource and server however many clients watch.
+ *
+ * Objects handed out are shared: callers must copy before changing them.
+ */
+export class WatchCache {
+  /** Every event up to this revision is applied. */
+  revision = 0;
+  private readonly objects = new Map<string, { object: KubeObject; revision: number }>();
+  private events: CacheEvent[] = [];
+  /** The oldest revision a watch may resume from: events after it are all in `events`. */
+  private floor = 0;
+  private readonly listeners = new Set<CacheListener>();
+  private watcher: Watcher | null = null;
+  private ready: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: RevisionStore,
+    readonly prefix: string,
+    private readonly decode: ObjectDecoder,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the current state and starts following the feed (once). */
+  start(): Promise<void> {
+    this.ready ??= this.load();
+    return this.ready;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+  }
+
+  /**
+   * Resolves when the cache holds every write committed before the call:
+   * a consistent read, like a quorum read from etcd.
+   */
+  async waitFresh(): Promise<void> {
+    await this.start();
+    const target = await this.store.currentRevision();
+    await this.store.waitForRevision(target);
+    // The feed hands events over synchronously; the loop below takes them in
+    // microtasks, so after a macrotask turn the cache has caught up.
+    while (this.progress() < target) {
+      if (this.stopped) throw new Error("watch cache stopped");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Objects in key order. */
+  list(): { objects: KubeObject[]; revision: number } {
+    const keys = [...this.objects.keys()].sort();
+    const objects: KubeObject[] = [];
+    for (const key of keys) objects.push((this.objects.get(key) as { object: KubeObject }).object);
+    return { objects, revision: this.progress() };
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.objects.get(key)?.object;
+  }
+
+  /**
+   * Events after `revision`, or null if they are no longer in the window (the
+   * client must list again: 410 Gone).
+   */
+  eventsSince(revision: number): CacheEvent[] | null {
+    if (revision < this.floor) return null;
+    let low = 0;
+    let high = this.events.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.events[mid] as CacheEvent).revision <= revision) low = mid + 1;
+      else high = mid;
+    }
+    return this.events.slice(low);
+  }
+
+  addListener(listener: CacheListener): void {
+    this.listeners.add(listener);
+  }
+
+  removeListener(listener: CacheListener): void {
+    this.listeners.delete(listener);
+  }
+
+  private progress(): number {
+    return Math.max(this.revision, this.watcher?.progress ?? 0);
+  }
+
+  private async load(): Promise<void> {
+    let page = await this.store.list(this.prefix, { limit: 5000 });
+    const snapshot = page.revision;
+    for (;;) {
+      for (const kv of page.items) {
+        this.objects.set(kv.key, {
+          object: this.decode(kv.value, kv.revision),
+          revision: kv.revision,
+        });
+      }
+      if (!page.more) break;
+      const last = page.items[page.items.length - 1]?.key;
+      page = await this.store.list(this.prefix, {
+        limit: 5000,
+        revision: snapshot,
+        startAfter: last,
+      });
+    }
+    this.revision = snapshot;
+    this.floor = snapshot;
+    this.watcher = this.store.watch(this.prefix, snapshot);
+    void this.follow(this.watcher);
+  }
+
+  private async follow(watcher: Watcher): Promise<void> {
+    try {
+      for await (const event of watcher) {
+        const previous = this.objects.get(event.key);
+        let cacheEvent: CacheEvent;
+        if (event.type === "put") {
+          const object = this.decode(event.value as string, event.revision);
+          this.objects.set(event.key, { object, revision: event.revision });
+          cacheEvent = {
+            type: previous ? "MODIFIED" : "ADDED",
+            key: event.key,
+            object,
+            prevObject: previous?.object ?? null,
+            revision: event.revision,
+          };
+        } else {
+          this.objects.delete(event.key);
+          const last = previous?.object ?? this.decode(event.prevValue ?? "{}", event.revision);
+          cacheEvent = {
+            type: "DELETED",
+            key: event.key,
+            object: withResourceVersion(last, event.revision),
+            prevObject: previous?.object ?? null,
+            revision: event.revision,
+          };
+        }
+        this.revision = event.revision;
+        this.events.push(cacheEvent);
+        if (this.events.length > eventWindow * 2) {
+          this.events = this.events.slice(this.events.length - eventWindow);
+          this.floor = (this.events[0] as CacheEvent).revision - 1;
+        }
+        for (const listener of this.listeners) listener.onEvent(cacheEvent);
+      }
+    } catch (error) {
+      if (!this.stopped) this.log.warn("watch cache lost its feed", { prefix: this.prefix, error });
+      for (const listener of [...this.listeners]) listener.onClose(error);
+      this.listeners.clear();
+      // Start over from a fresh list on next use.
+      this.objects.clear();
+      this.events = [];
+      this.ready = null;
+      this.watcher = null;
+      if (!this.stopped) void this.start().catch(() => {});
+    }
+  }
+}
+
+/** A deleted object carries the delete's revision, as upstream's watch does. */
+function withResourceVersion(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+}

@@ -1,0 +1,4 @@
+import type { KindDefinition } from "../../kind.ts";
+import { endpointSliceKind } from "./endpoint-slice.ts";
+
+export const discoveryKinds: readonly KindDefinition[] = [endpointSliceKind];

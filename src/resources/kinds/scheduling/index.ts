@@ -1,0 +1,4 @@
+import type { KindDefinition } from "../../kind.ts";
+import { priorityClassKind } from "./priority-class.ts";
+
+export const schedulingKinds: readonly KindDefinition[] = [priorityClassKind];

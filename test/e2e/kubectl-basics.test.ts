@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { kubectlBinaries, startCluster, type TestCluster } from "../support/cluster.ts";
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(() => cluster.stop());
+
+const manifest = (ns: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${ns}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${ns}
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: ${ns}
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 80
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: ${ns}}
+data: {mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: ${ns}}
+stringData: {password: hunter2}
+`;
+
+const versions = [
+  ["dispatcher", kubectlBinaries.dispatcher],
+  ["1.27", kubectlBinaries.v127],
+  ["1.33", kubectlBinaries.v133],
+] as const;
+
+describe.each(versions)("kubectl %s against kubun", (label, binary) => {
+  const ns = `e2e-${label.replace(".", "")}`;
+  const run = (args: string[], input?: string) =>
+    cluster.ok(args, { binary, ...(input ? { input } : {}) });
+
+  test("lists the namespaces a new cluster starts with", async () => {
+    const out = await run(["get", "namespaces"]);
+    for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+      expect(out).toMatch(new RegExp(`^${name}\\s+Active`, "m"));
+    }
+  });
+
+  test("applies a multi-document manifest, then reports it unchanged", async () => {
+    const first = await run(["apply", "--validate=false", "-f", "-"], manifest(ns));
+    expect(first).toContain(`namespace/${ns} created`);
+    expect(first).toContain("deployment.apps/web created");
+    expect(first).toContain("service/web created");
+    const again = await run(["apply", "--validate=false", "-f", "-"], manifest(ns));
+    expect(again).toContain("deployment.apps/web unchanged");
+    expect(again).toContain("configmap/settings unchanged");
+  });
+
+  test("gets objects as tables, wide tables, JSON, jsonpath and names", async () => {
+    const table = await run(["get", "deploy,svc,cm,secret", "-n", ns]);
+    expect(table).toMatch(/deployment\.apps\/web\s+0\/2/);
+    expect(table).toMatch(/service\/web\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP/);
+    expect(table).toMatch(/secret\/creds\s+Opaque\s+1/);
+    const wide = await run(["get", "deploy", "web", "-n", ns, "-o", "wide"]);
+    expect(wide).toMatch(/CONTAINERS\s+IMAGES\s+SELECTOR/);
+    expect(wide).toContain("nginx:1.25");
+    const json = JSON.parse(await run(["get", "cm", "settings", "-n", ns, "-o", "json"]));
+    expect(json.data).toEqual({ mode: "fast" });
+    expect(Number(json.metadata.resourceVersion)).toBeGreaterThan(0);
+    expect(await run(["get", "deploy", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}"])).toBe(
+      "2",
+    );
+    expect((await run(["get", "cm", "-n", ns, "-o", "name"])).trim()).toBe("configmap/settings");
+  });
+
+  test("scales, sets images, labels and patches with all three patch types", async () => {
+    await run(["scale", "deploy/web", "-n", ns, "--replicas=3"]);
+    await run(["set", "image", "deploy/web", "-n", ns, "web=nginx:1.26"]);
+    await run(["label", "deploy", "web", "-n", ns, "tier=front"]);
+    await run([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type",
+      "merge",
+      "-p",
+      '{"spec":{"minReadySeconds":5}}',
+    ]);
+    await run([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "--type",
+      "json",
+      "-p",
+      '[{"op":"replace","path":"/spec/replicas","value":4}]',
+    ]);
+    await run([
+      "patch",
+      "deploy",
+      "web",
+      "-n",
+      ns,
+      "-p",
+      '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"A","value":"1"}]}]}}}}',
+    ]);
+    const deployment = JSON.parse(await run(["get", "deploy", "web", "-n", ns, "-o", "json"]));
+    expect(deployment.spec.replicas).toBe(4);
+    expect(deployment.spec.minReadySeconds).toBe(5);
+    expect(deployment.metadata.labels).toEqual({ app: "web", tier: "front" });
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toBe("nginx:1.26");
+    expect(container.env).toEqual([{ name: "A", value: "1" }]);
+    expect(container.ports).toEqual([{ containerPort: 80, protocol: "TCP" }]);
+    expect(deployment.metadata.generation).toBeGreaterThan(1);
+  });
+
+  test("creates with the create generators (protobuf bodies on 1.33)", async () => {
+    await run(["create", "configmap", "gen", "-n", ns, "--from-literal=k=v"]);
+    await run(["create", "secret", "generic", "gen", "-n", ns, "--from-literal=k=v"]);
+    await run(["create", "deployment", "gen", "-n", ns, "--image=busybox", "--replicas=2"]);
+    await run(["create", "service", "nodeport", "gen", "-n", ns, "--tcp=80:8080"]);
+    const svc = JSON.parse(await run(["get", "svc", "gen", "-n", ns, "-o", "json"]));
+    expect(svc.spec.type).toBe("NodePort");
+    expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect(svc.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+  });
+
+  test("answers mistakes with the upstream errors", async () => {
+    const missing = await cluster.kubectl(["get", "cm", "nope", "-n", ns], { binary });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('configmaps "nope" not found');
+    const exists = await cluster.kubectl(["create", "configmap", "gen", "-n", ns], { binary });
+    expect(exists.stderr).toContain('configmaps "gen" already exists');
+    const invalid = await cluster.kubectl(["create", "configmap", "Bad_Name", "-n", ns], {
+      binary,
+    });
+    expect(invalid.stderr).toContain('Invalid value: "Bad_Name"');
+    const noNamespace = await cluster.kubectl(["create", "configmap", "x", "-n", "no-such-ns"], {
+      binary,
+    });
+    expect(noNamespace.stderr).toContain('namespaces "no-such-ns" not found');
+  });
+
+  test("deletes by name and by label", async () => {
+    await run(["delete", "cm", "gen", "-n", ns]);
+    await run(["label", "cm", "settings", "-n", ns, "drop=yes"]);
+    await run(["delete", "cm", "-l", "drop=yes", "-n", ns]);
+    expect((await run(["get", "cm", "-n", ns, "-o", "name"])).trim()).toBe("");
+  });
+});
+
+describe("watch", () => {
+  test("kubectl get -w shows objects as they are added and changed", async () => {
+    await cluster.ok(["create", "configmap", "already-there"]);
+    const child = Bun.spawn(
+      [kubectlBinaries.v133, "get", "configmaps", "-w", "-n", "default", "--output-watch-events"],
+      {
+        env: { ...process.env, KUBECONFIG: cluster.kubeconfig, HOME: cluster.dataDir },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const decoder = new TextDecoder();
+    let seen = "";
+    const reader = child.stdout.getReader();
+    const waitFor = async (pattern: RegExp) => {
+      while (!pattern.test(seen)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`watch ended before ${pattern}: ${seen}`);
+        seen += decoder.decode(value);
+      }
+    };
+    // The initial list arrives first: from then on the watch is live.
+    await waitFor(/ADDED\s+already-there/);
+    await cluster.ok(["create", "configmap", "watched", "--from-literal=a=1"]);
+    await waitFor(/ADDED\s+watched/);
+    await cluster.ok(["label", "configmap", "watched", "x=y"]);
+    await waitFor(/MODIFIED\s+watched/);
+    await cluster.ok(["delete", "configmap", "watched"]);
+    await waitFor(/DELETED\s+watched/);
+    child.kill();
+    await child.exited;
+  });
+});
