@@ -97,9 +97,10 @@ export async function runServer(argv: string[]): Promise<number> {
       },
     });
     if (pki.caCreated) log.info("created the cluster CA", { dir: join(dataDir, "tls") });
+    const kinds = builtinKinds();
     api = new KubeApi({
       store: datastore.store,
-      kinds: builtinKinds(),
+      kinds,
       log: logger("api"),
       port,
       host: flags["bind-address"] ?? "0.0.0.0",
@@ -107,7 +108,7 @@ export async function runServer(argv: string[]): Promise<number> {
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
       ranges: { serviceCidr: flags["service-cidr"] ?? "10.43.0.0/16", nodePorts },
       printTable: tablePrinter(),
-      documents: documentProvider(builtinKinds().kinds),
+      documents: documentProvider(kinds.kinds),
     });
     const bound = await api.start();
     const kubeconfig = join(dataDir, "admin.kubeconfig");

@@ -45,12 +45,12 @@ describe("kubun CLI", () => {
 describe("kubun server on the embedded database", () => {
   test("starts, refuses a second server on its data directory, stops cleanly on SIGTERM", async () => {
     const dir = await dataDir();
-    const server = new KubunProcess(["server", "--data-dir", dir]);
+    const server = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
     await server.waitFor(/kubun server ready/);
     const postgres = await postmasterPid(dir);
     expect(isAlive(postgres)).toBe(true);
 
-    const second = await runKubun(["server", "--data-dir", dir]);
+    const second = await runKubun(["server", "--data-dir", dir, "--port", "0"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`in use by kubun process ${server.pid}`);
 
@@ -61,13 +61,13 @@ describe("kubun server on the embedded database", () => {
 
   test("after kill -9 it starts again on the same data directory", async () => {
     const dir = await dataDir();
-    const first = new KubunProcess(["server", "--data-dir", dir]);
+    const first = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
     await first.waitFor(/kubun server ready/);
     const orphan = await postmasterPid(dir);
     first.kill("SIGKILL");
     await first.exited();
 
-    const second = new KubunProcess(["server", "--data-dir", dir]);
+    const second = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
     await second.waitFor(/kubun server ready/);
     expect(isAlive(orphan)).toBe(false);
     second.kill("SIGINT");

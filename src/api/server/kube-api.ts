@@ -10,6 +10,7 @@ import { decodeObject, objectKey } from "../registry/object-codec.ts";
 import { ResourceRegistry } from "../registry/resource-registry.ts";
 import { createApiApp, type DocumentProvider } from "./api-app.ts";
 import { ApiServer } from "./api-server.ts";
+import { GarbageCollector } from "./garbage-collector.ts";
 import { NamespaceFinalizer } from "./namespace-finalizer.ts";
 
 export interface KubeApiOptions {
@@ -47,6 +48,7 @@ export class KubeApi {
   private readonly admission: AdmissionChain;
   private server: ApiServer | null = null;
   private namespaceFinalizer: NamespaceFinalizer | null = null;
+  private garbageCollector: GarbageCollector | null = null;
   private isReady = false;
   port = 0;
 
@@ -101,12 +103,19 @@ export class KubeApi {
       log.child("namespaces"),
     );
     this.namespaceFinalizer.start();
+    this.garbageCollector = new GarbageCollector(
+      kinds,
+      (kind) => this.registry(kind),
+      log.child("gc"),
+    );
+    this.garbageCollector.start();
     this.isReady = true;
     return this.port;
   }
 
   async stop(): Promise<void> {
     this.namespaceFinalizer?.stop();
+    this.garbageCollector?.stop();
     await this.server?.stop();
     for (const registry of this.registries.values()) registry.cache.stop();
   }

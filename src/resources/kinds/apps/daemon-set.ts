@@ -20,6 +20,7 @@ import {
   isNotMoreThan100Percent,
   SELECTOR_MISMATCH_MESSAGE,
   selectorOf,
+  sortedMap,
   validateCollisionCountNotDecremented,
   validateLongRunningTemplate,
   validateNonnegative,
@@ -113,7 +114,11 @@ export function validateDaemonSet(object: KubeObject): FieldError[] {
   const labels = recordOf(template.metadata)?.labels;
   if (converted !== undefined && !converted.matches(stringMap(labels))) {
     errors.push(
-      invalid(templatePath.child("metadata", "labels"), labels ?? null, SELECTOR_MISMATCH_MESSAGE),
+      invalid(
+        templatePath.child("metadata", "labels"),
+        sortedMap(labels),
+        SELECTOR_MISMATCH_MESSAGE,
+      ),
     );
   }
   if (selector !== undefined && !hasSelectorTerms(selector)) {

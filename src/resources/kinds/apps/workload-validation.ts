@@ -23,6 +23,21 @@ import { validatePodTemplateSpec } from "../core/pod-spec.validation.ts";
 export const NEGATIVE_MESSAGE = "must be greater than or equal to 0";
 export const SELECTOR_MISMATCH_MESSAGE = "`selector` does not match template `labels`";
 
+/**
+ * A copy of a string map with its keys in the order Go's JSON encoder writes map keys
+ * (sorted), so bad values that are label maps print exactly as upstream prints them.
+ */
+export function sortedMap(value: unknown): Record<string, string> | null {
+  const record = recordOf(value);
+  if (record === undefined) return null;
+  const map = stringMap(record);
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((key) => [key, map[key] as string]),
+  );
+}
+
 /** Upstream's ValidateNonnegativeField; absent values (nil pointers) pass. */
 export function validateNonnegative(value: unknown, path: FieldPath): FieldError[] {
   return typeof value === "number" && value < 0 ? [invalid(path, value, NEGATIVE_MESSAGE)] : [];
@@ -90,7 +105,7 @@ export function validateSelectorMatchesTemplate(
   return [
     invalid(
       templatePath.child("metadata", "labels"),
-      recordOf(template.metadata)?.labels ?? null,
+      sortedMap(recordOf(template.metadata)?.labels),
       SELECTOR_MISMATCH_MESSAGE,
     ),
   ];

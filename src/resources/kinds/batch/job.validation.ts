@@ -22,6 +22,7 @@ import {
   convertSelector,
   SELECTOR_MISMATCH_MESSAGE,
   selectorOf,
+  sortedMap,
   validateNonnegative,
 } from "../apps/workload-validation.ts";
 import { type JsonRecord, recordOf, stringMap, stringOf } from "../core/json-value.ts";
@@ -109,7 +110,9 @@ function validateHasLabel(
 ): FieldError[] {
   const path = metadataPath.child("labels").key(key);
   if (!(key in labels)) return [required(path, `must be '${expected}'`)];
-  return labels[key] === expected ? [] : [invalid(path, labels, `must be '${expected}'`)];
+  return labels[key] === expected
+    ? []
+    : [invalid(path, sortedMap(labels), `must be '${expected}'`)];
 }
 
 /** The full spec check of a Job: its fields plus a selector that selects the template. */
@@ -125,7 +128,7 @@ function validateJobSpec(spec: JsonRecord, path: FieldPath): FieldError[] {
     errors.push(
       invalid(
         path.child("template", "metadata", "labels"),
-        labels ?? null,
+        sortedMap(labels),
         SELECTOR_MISMATCH_MESSAGE,
       ),
     );

@@ -29,8 +29,9 @@ function validateConfigMap(configMap: KubeObject): FieldError[] {
   for (const [key, value] of Object.entries(data)) {
     const path = fieldPath("data").key(key);
     errors.push(...isConfigMapKey(key).map((m) => invalid(path, key, m)));
-    if (key in binaryData)
+    if (key in binaryData) {
       errors.push(invalid(path, key, "duplicate of key present in binaryData"));
+    }
     total += typeof value === "string" ? utf8Length(value) : 0;
   }
   for (const [key, value] of Object.entries(binaryData)) {
@@ -48,10 +49,12 @@ function validateConfigMapUpdate(configMap: KubeObject, old: KubeObject): FieldE
     standardFinalizersOnly: true,
   });
   if (old.immutable === true) {
-    if (configMap.immutable !== true)
+    if (configMap.immutable !== true) {
       errors.push(forbidden(fieldPath("immutable"), immutableMessage));
-    if (!semanticEqual(configMap.data, old.data))
+    }
+    if (!semanticEqual(configMap.data, old.data)) {
       errors.push(forbidden(fieldPath("data"), immutableMessage));
+    }
     if (!semanticEqual(configMap.binaryData, old.binaryData)) {
       errors.push(forbidden(fieldPath("binaryData"), immutableMessage));
     }

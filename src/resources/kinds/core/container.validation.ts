@@ -271,9 +271,9 @@ export function validateContainerPorts(ports: unknown, path: FieldPath): FieldEr
     const name = stringOf(port.name);
     if (name !== "") {
       const messages = isValidPortName(name);
-      if (messages.length > 0)
+      if (messages.length > 0) {
         errors.push(...messages.map((m) => invalid(itemPath.child("name"), name, m)));
-      else if (names.has(name)) errors.push(duplicate(itemPath.child("name"), name));
+      } else if (names.has(name)) errors.push(duplicate(itemPath.child("name"), name));
       else names.add(name);
     }
     const containerPort = port.containerPort;

@@ -74,8 +74,9 @@ export function validateObjectFieldSelector(
   const { path: base, subscript } = splitSubscript(fieldPath);
   let conversionError: string | undefined;
   if (apiVersion !== "v1") conversionError = `unsupported pod version: ${apiVersion}`;
-  else if (!convertibleFieldLabels.has(base))
+  else if (!convertibleFieldLabels.has(base)) {
     conversionError = `field label not supported: ${fieldPath}`;
+  }
   if (conversionError) {
     return [
       invalid(path.child("fieldPath"), fieldPath, `error converting fieldPath: ${conversionError}`),

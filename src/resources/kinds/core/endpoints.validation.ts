@@ -31,8 +31,9 @@ export function validateNonSpecialIP(address: string, path: FieldPath): FieldErr
     ? at(12) === 224 && at(13) === 0 && at(14) === 0
     : at(0) === 0xff && (at(1) & 0x0f) === 0x02;
   if (unspecified) errors.push(invalid(path, address, `may not be unspecified (${address})`));
-  if (loopback)
+  if (loopback) {
     errors.push(invalid(path, address, "may not be in the loopback range (127.0.0.0/8, ::1/128)"));
+  }
   if (linkLocalUnicast) {
     errors.push(
       invalid(path, address, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
@@ -82,10 +83,11 @@ function validateEndpointAddress(address: JsonRecord, path: FieldPath): FieldErr
   const ip = stringOf(address.ip);
   const errors = isValidIP(path.child("ip"), ip);
   const hostname = stringOf(address.hostname);
-  if (hostname !== "")
+  if (hostname !== "") {
     errors.push(
       ...isDNS1123Label(hostname).map((m) => invalid(path.child("hostname"), hostname, m)),
     );
+  }
   if (typeof address.nodeName === "string") {
     const nodeName = address.nodeName;
     errors.push(
@@ -106,14 +108,16 @@ function validateEndpointPort(
   const errors: FieldError[] = [];
   const name = stringOf(port.name);
   if (requireName && name === "") errors.push(required(path.child("name"), ""));
-  else if (name !== "")
+  else if (name !== "") {
     errors.push(...isDNS1123Label(name).map((m) => invalid(path.child("name"), name, m)));
+  }
   const number = typeof port.port === "number" ? port.port : 0;
   errors.push(...isValidPortNum(number).map((m) => invalid(path.child("port"), number, m)));
   const protocol = stringOf(port.protocol);
   if (protocol === "") errors.push(required(path.child("protocol"), ""));
-  else if (!PROTOCOLS.includes(protocol))
+  else if (!PROTOCOLS.includes(protocol)) {
     errors.push(notSupported(path.child("protocol"), protocol, PROTOCOLS));
+  }
   if (typeof port.appProtocol === "string") {
     const appProtocol = port.appProtocol;
     errors.push(

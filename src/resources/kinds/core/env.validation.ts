@@ -19,13 +19,15 @@ export function validateEnv(env: unknown, path: FieldPath): FieldError[] {
     const itemPath = path.index(i);
     const name = stringOf(variable.name);
     if (name === "") errors.push(required(itemPath.child("name"), ""));
-    else
+    else {
       errors.push(
         ...isRelaxedEnvVarName(name).map((m) => invalid(itemPath.child("name"), name, m)),
       );
+    }
     const valueFrom = recordOf(variable.valueFrom);
-    if (valueFrom)
+    if (valueFrom) {
       errors.push(...validateEnvValueFrom(variable, valueFrom, itemPath.child("valueFrom")));
+    }
   });
   return errors;
 }

@@ -8,6 +8,7 @@ import { isDNS1123Subdomain } from "../../validation/dns-name.ts";
 import { type FieldError, invalid, required } from "../../validation/field-error.ts";
 import { fieldPath } from "../../validation/field-path.ts";
 import { isQualifiedName } from "../../validation/qualified-name.ts";
+import { utf8Length } from "../../validation/validation-messages.ts";
 import { recordOf, stringOf } from "./json-value.ts";
 
 const lengthLimits: [field: string, limit: number][] = [
@@ -31,8 +32,9 @@ function validateEvent(event: KubeObject): FieldError[] {
       errors.push(mismatch());
     }
   } else {
-    if (involvedNamespace === "" && namespace !== "default" && namespace !== "kube-system")
+    if (involvedNamespace === "" && namespace !== "default" && namespace !== "kube-system") {
       errors.push(mismatch());
+    }
     const controller = stringOf(event.reportingComponent);
     if (controller === "") errors.push(required(fieldPath("reportingController"), ""));
     errors.push(
@@ -43,8 +45,9 @@ function validateEvent(event: KubeObject): FieldError[] {
     for (const [field, limit] of lengthLimits) {
       const value = stringOf(event[field]);
       if (value === "" && field !== "message") errors.push(required(fieldPath(field), ""));
-      if (value.length > limit)
+      if (utf8Length(value) > limit) {
         errors.push(invalid(fieldPath(field), "", `can have at most ${limit} characters`));
+      }
     }
   }
   errors.push(

@@ -58,8 +58,9 @@ export const namespaceKind: KindDefinition = {
     namespace.metadata = metadata;
     // Nameless (generateName) namespaces get the label once named; the registry names
     // objects before defaulting.
-    if (metadata.name)
+    if (metadata.name) {
       metadata.labels = { ...metadata.labels, [METADATA_NAME_LABEL]: metadata.name };
+    }
     const status = recordOf(namespace.status);
     if (status && !status.phase) status.phase = "Active";
   },

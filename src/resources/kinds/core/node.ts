@@ -34,8 +34,9 @@ function validateTaints(taints: unknown, path: FieldPath): FieldError[] {
     const effect = stringOf(taint.effect);
     errors.push(...validateLabelName(key, itemPath.child("key")));
     const valueErrors = isValidLabelValue(value);
-    if (valueErrors.length > 0)
+    if (valueErrors.length > 0) {
       errors.push(invalid(itemPath.child("value"), value, valueErrors.join(";")));
+    }
     errors.push(...validateTaintEffect(effect, false, itemPath.child("effect")));
     const identity = `${effect}\u0000${key}`;
     if (seen.has(identity)) {
@@ -107,8 +108,9 @@ function validateNodeUpdate(node: KubeObject, old: KubeObject): FieldError[] {
   const addresses = new Set<string>();
   recordList(recordOf(node.status)?.addresses).forEach((address, i) => {
     const key = `${stringOf(address.type)}\u0000${stringOf(address.address)}`;
-    if (addresses.has(key))
+    if (addresses.has(key)) {
       errors.push(duplicate(fieldPath("status", "addresses").index(i), address));
+    }
     addresses.add(key);
   });
   const oldCIDRs = stringList(oldSpec.podCIDRs);

@@ -115,13 +115,15 @@ function validateCSI(csi: JsonRecord, path: FieldPath): FieldError[] {
     const namespace = stringOf(ref.namespace);
     const refPath = path.child(field);
     if (name === "") errors.push(required(refPath.child("name"), ""));
-    else
+    else {
       errors.push(...isDNS1123Subdomain(name).map((m) => invalid(refPath.child("name"), name, m)));
+    }
     if (namespace === "") errors.push(required(refPath.child("namespace"), ""));
-    else
+    else {
       errors.push(
         ...isDNS1123Label(namespace).map((m) => invalid(refPath.child("namespace"), namespace, m)),
       );
+    }
   }
   return errors;
 }
@@ -155,8 +157,9 @@ function validateSource(
       const nfsPath = stringOf(value.path);
       if (isEmpty(value.server)) errors.push(required(path.child("server"), ""));
       if (nfsPath === "") errors.push(required(path.child("path"), ""));
-      if (!nfsPath.startsWith("/"))
+      if (!nfsPath.startsWith("/")) {
         errors.push(invalid(path.child("path"), nfsPath, "must be an absolute path"));
+      }
       return errors;
     }
     case "local": {
@@ -166,10 +169,11 @@ function validateSource(
           ? [required(path.child("path"), "")]
           : validatePathNoBacksteps(localPath, path.child("path"));
       // A local volume exists on one node; without affinity pods would land anywhere.
-      if (!hasNodeAffinity)
+      if (!hasNodeAffinity) {
         errors.push(
           required(specPath.child("nodeAffinity"), "Local volume requires node affinity"),
         );
+      }
       return errors;
     }
     case "csi":
@@ -187,15 +191,17 @@ export function validatePersistentVolume(volume: KubeObject): FieldError[] {
     nameValidator: nameIsDNSSubdomain,
     standardFinalizersOnly: true,
   });
-  if (stringList(spec.accessModes).length === 0)
+  if (stringList(spec.accessModes).length === 0) {
     errors.push(required(path.child("accessModes"), ""));
+  }
   errors.push(...validateAccessModes(spec.accessModes, path.child("accessModes")));
   const capacityPath = path.child("capacity");
   const capacity = recordOf(spec.capacity) ?? {};
   const names = Object.keys(capacity);
   if (names.length === 0) errors.push(required(capacityPath, ""));
-  if (!names.includes("storage") || names.length > 1)
+  if (!names.includes("storage") || names.length > 1) {
     errors.push(notSupported(capacityPath, capacity, ["storage"]));
+  }
   const parsed = parseResourceList(capacity, capacityPath);
   errors.push(...parsed.errors);
   for (const [name, quantity] of parsed.quantities) {
@@ -219,14 +225,15 @@ export function validatePersistentVolume(volume: KubeObject): FieldError[] {
   const nodeAffinity = recordOf(spec.nodeAffinity);
   if (nodeAffinity) {
     const requiredSelector = recordOf(nodeAffinity.required);
-    if (requiredSelector)
+    if (requiredSelector) {
       errors.push(
         ...validateNodeSelector(requiredSelector, path.child("nodeAffinity", "required")),
       );
-    else
+    } else {
       errors.push(
         required(path.child("nodeAffinity", "required"), "must specify required node constraints"),
       );
+    }
   }
   let count = 0;
   for (const source of PERSISTENT_VOLUME_SOURCES) {
@@ -251,8 +258,9 @@ export function validatePersistentVolume(volume: KubeObject): FieldError[] {
     );
   }
   const storageClass = stringOf(spec.storageClassName);
-  if (storageClass !== "")
+  if (storageClass !== "") {
     errors.push(...validateClassName(storageClass, path.child("storageClassName")));
+  }
   if (typeof spec.volumeMode === "string" && !VOLUME_MODES.includes(spec.volumeMode)) {
     errors.push(notSupported(path.child("volumeMode"), spec.volumeMode, VOLUME_MODES));
   }

@@ -113,8 +113,9 @@ export function validatePodSpec(
   }
   const dnsPolicy = stringOf(spec.dnsPolicy);
   if (dnsPolicy === "") errors.push(required(path.child("dnsPolicy"), ""));
-  else if (!dnsPolicies.includes(dnsPolicy))
+  else if (!dnsPolicies.includes(dnsPolicy)) {
     errors.push(notSupported(path.child("dnsPolicy"), dnsPolicy, dnsPolicies));
+  }
   errors.push(...validateLabels(stringMap(spec.nodeSelector), path.child("nodeSelector")));
   const securityPath = path.child("securityContext");
   errors.push(
@@ -170,8 +171,9 @@ export function validatePodSpec(
   }
   for (const field of ["hostname", "subdomain"]) {
     const value = stringOf(spec[field]);
-    if (value !== "")
+    if (value !== "") {
       errors.push(...isDNS1123Label(value).map((m) => invalid(path.child(field), value, m)));
+    }
   }
   errors.push(...validateTolerations(spec.tolerations, path.child("tolerations")));
   recordList(spec.hostAliases).forEach((alias, i) => {
@@ -402,8 +404,9 @@ function validateDNSConfig(
     );
   });
   recordList(config.options).forEach((option, i) => {
-    if (stringOf(option.name) === "")
+    if (stringOf(option.name) === "") {
       errors.push(required(path.child("options").index(i), "must not be empty"));
+    }
   });
   return errors;
 }
@@ -413,8 +416,9 @@ function validateOS(spec: JsonRecord, path: FieldPath): FieldError[] {
   if (!os) return [];
   const name = stringOf(os.name);
   if (name === "") return [required(path.child("os", "name"), "cannot be empty")];
-  if (name !== "linux" && name !== "windows")
+  if (name !== "linux" && name !== "windows") {
     return [notSupported(path.child("os"), name, ["linux", "windows"])];
+  }
   if (name !== "linux") return [];
   // Windows options mean nothing to a Linux pod; reject rather than silently ignore them.
   const errors: FieldError[] = [];

@@ -145,10 +145,12 @@ function validatePodAnnotationUpdates(
   }
   for (const key of Object.keys(newAnnotations)) {
     if (key in oldAnnotations) continue;
-    if (key.startsWith(appArmorAnnotationPrefix))
+    if (key.startsWith(appArmorAnnotationPrefix)) {
       errors.push(forbidden(path.key(key), "may not add AppArmor annotations"));
-    if (key === mirrorPodAnnotation)
+    }
+    if (key === mirrorPodAnnotation) {
       errors.push(forbidden(path.key(key), "may not add mirror pod annotation"));
+    }
   }
   return errors;
 }

@@ -54,8 +54,9 @@ function validateScopes(spec: JsonRecord, hard: string[], specPath: FieldPath): 
   const path = specPath.child("scopes");
   const errors: FieldError[] = [];
   for (const scope of scopes) {
-    if (!STANDARD_QUOTA_SCOPES.includes(scope))
+    if (!STANDARD_QUOTA_SCOPES.includes(scope)) {
       errors.push(invalid(path, scopes, "unsupported scope"));
+    }
     for (const resource of hard) {
       if (isStandardQuotaResourceName(resource) && !isQuotaScopeValidForResource(scope, resource)) {
         errors.push(invalid(path, scopes, "unsupported scope applied to resource"));
@@ -80,8 +81,9 @@ function validateScopeSelector(
     const scope = stringOf(requirement.scopeName);
     const operator = stringOf(requirement.operator);
     const values = stringList(requirement.values);
-    if (!STANDARD_QUOTA_SCOPES.includes(scope))
+    if (!STANDARD_QUOTA_SCOPES.includes(scope)) {
       errors.push(invalid(path.child("scopeName"), scope, "unsupported scope"));
+    }
     for (const resource of hard) {
       if (isStandardQuotaResourceName(resource) && !isQuotaScopeValidForResource(scope, resource)) {
         errors.push(invalid(path, selector, "unsupported scope applied to resource"));

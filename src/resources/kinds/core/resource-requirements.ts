@@ -194,8 +194,9 @@ export function validateResourceRequirements(
     if (isHugePageResourceName(name)) hasHugePages = true;
     if (qosComputeResources.has(name)) hasCPUOrMemory = true;
   }
-  if (hasHugePages && !hasCPUOrMemory)
+  if (hasHugePages && !hasCPUOrMemory) {
     errors.push(forbidden(path, "HugePages require cpu or memory"));
+  }
   errors.push(...validateResourceClaims(requirements.claims, path.child("claims"), podClaimNames));
   return errors;
 }

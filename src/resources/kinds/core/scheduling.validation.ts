@@ -70,8 +70,9 @@ export function validateTolerations(tolerations: unknown, path: FieldPath): Fiel
       case "":
       case "Equal": {
         const messages = isValidLabelValue(value);
-        if (messages.length > 0)
+        if (messages.length > 0) {
           errors.push(invalid(itemPath.child("operator"), value, messages.join(";")));
+        }
         break;
       }
       case "Exists":
@@ -309,10 +310,12 @@ export function validateTopologySpreadConstraints(
     const maxSkew = typeof constraint.maxSkew === "number" ? constraint.maxSkew : 0;
     const topologyKey = stringOf(constraint.topologyKey);
     const action = stringOf(constraint.whenUnsatisfiable);
-    if (maxSkew <= 0)
+    if (maxSkew <= 0) {
       errors.push(invalid(itemPath.child("maxSkew"), maxSkew, "must be greater than zero"));
-    if (topologyKey === "")
+    }
+    if (topologyKey === "") {
       errors.push(required(itemPath.child("topologyKey"), "can not be empty"));
+    }
     if (action !== "DoNotSchedule" && action !== "ScheduleAnyway") {
       errors.push(
         notSupported(itemPath.child("whenUnsatisfiable"), action, [
@@ -338,8 +341,9 @@ export function validateTopologySpreadConstraints(
     }
     const minDomains = constraint.minDomains;
     if (typeof minDomains === "number") {
-      if (minDomains <= 0)
+      if (minDomains <= 0) {
         errors.push(invalid(itemPath.child("minDomains"), minDomains, "must be greater than zero"));
+      }
       if (action !== "DoNotSchedule") {
         errors.push(
           invalid(

@@ -103,8 +103,9 @@ function validateSecret(secret: KubeObject): FieldError[] {
     errors.push(...isConfigMapKey(key).map((m) => invalid(path, key, m)));
     const offset = base64ErrorOffset(value);
     // Upstream fails to decode such a body at all; the message is Go's base64 error.
-    if (offset !== undefined)
+    if (offset !== undefined) {
       errors.push(invalid(path, OMIT_VALUE, `illegal base64 data at input byte ${offset}`));
+    }
     total += base64DecodedLength(value);
   }
   if (total > MAX_DATA_SIZE) errors.push(tooLong(fieldPath("data"), MAX_DATA_SIZE));
@@ -119,8 +120,9 @@ function validateSecretUpdate(secret: KubeObject, old: KubeObject): FieldError[]
   errors.push(...validateImmutable(old.type, secret.type, fieldPath("type")));
   if (old.immutable === true) {
     if (secret.immutable !== true) errors.push(forbidden(fieldPath("immutable"), immutableMessage));
-    if (!semanticEqual(secret.data, old.data))
+    if (!semanticEqual(secret.data, old.data)) {
       errors.push(forbidden(fieldPath("data"), immutableMessage));
+    }
   }
   return errors;
 }

@@ -172,10 +172,11 @@ function validateSeccompProfile(profile: JsonRecord | undefined, path: FieldPath
   if (!profile) return [];
   const errors: FieldError[] = [];
   const type = stringOf(profile.type);
-  if (type === "")
+  if (type === "") {
     errors.push(required(path.child("type"), "type is required when seccompProfile is set"));
-  else if (!profileTypes.includes(type))
+  } else if (!profileTypes.includes(type)) {
     errors.push(notSupported(path.child("type"), type, profileTypes));
+  }
   const localhost = profile.localhostProfile;
   if (type === "Localhost") {
     if (typeof localhost !== "string") {

@@ -42,8 +42,9 @@ export function validateClusterIPsRelatedFields(
   const clusterIPs = stringList(spec.clusterIPs);
   if (clusterIP !== "") {
     if (clusterIPs.length === 0) errors.push(required(ipsPath, ""));
-    else if (clusterIPs[0] !== clusterIP)
+    else if (clusterIPs[0] !== clusterIP) {
       errors.push(invalid(ipsPath, clusterIPs, "first value must match `clusterIP`"));
+    }
   } else if (clusterIPs.length > 0) {
     errors.push(invalid(ipsPath, clusterIPs, "must be empty when `clusterIP` is not specified"));
   }
@@ -51,8 +52,9 @@ export function validateClusterIPsRelatedFields(
   const seen = new Set<string>();
   families.forEach((family, i) => {
     const familyPath = specPath.child("ipFamilies").index(i);
-    if (family !== "IPv4" && family !== "IPv6")
+    if (family !== "IPv4" && family !== "IPv6") {
       errors.push(notSupported(familyPath, family, ["IPv4", "IPv6"]));
+    }
     if (seen.has(family)) errors.push(duplicate(familyPath, family));
     seen.add(family);
   });
@@ -73,8 +75,9 @@ export function validateClusterIPsRelatedFields(
     if (ipErrors.length > 0) hasInvalidIPs = true;
     errors.push(...ipErrors);
   });
-  if (clusterIPs.length > 2)
+  if (clusterIPs.length > 2) {
     errors.push(invalid(ipsPath, clusterIPs, "may only hold up to 2 values"));
+  }
   if (hasInvalidIPs) return errors;
   if (
     clusterIPs.length > 1 &&
@@ -139,16 +142,15 @@ export function validateListUpdate(
   spec: JsonRecord,
   oldSpec: JsonRecord,
   field: "clusterIPs" | "ipFamilies",
-  noun: string,
-  reportedForPrimary: "clusterIPs",
 ): FieldError[] {
+  const noun = field === "clusterIPs" ? "clusterIP" : "ipFamily";
   if (field === "clusterIPs" && isHeadless(spec) && isHeadless(oldSpec)) return [];
   const path = fieldPath("spec", field);
   const values = stringList(spec[field]);
   const oldValues = stringList(oldSpec[field]);
   const errors: FieldError[] = [];
   // Upstream shows clusterIPs as the bad value of some ipFamilies errors; kept as is.
-  const shown = field === "clusterIPs" ? values : stringList(spec[reportedForPrimary]);
+  const shown = field === "clusterIPs" ? values : stringList(spec.clusterIPs);
   if (values.length === oldValues.length) {
     oldValues.forEach((value, i) => {
       if (value !== values[i]) {
@@ -161,8 +163,9 @@ export function validateListUpdate(
     if (field === "clusterIPs" ? values.length === 0 : stringList(spec.clusterIPs).length === 0) {
       errors.push(invalid(path.index(0), values, `primary ${noun} can not be unset`));
     }
-    if (values.length > 0 && values[0] !== oldValues[0])
+    if (values.length > 0 && values[0] !== oldValues[0]) {
       errors.push(invalid(path.index(0), shown, "may not change once set"));
+    }
     if (values.length === 1 && spec.ipFamilyPolicy !== "SingleStack") {
       errors.push(
         invalid(

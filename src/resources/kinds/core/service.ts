@@ -57,8 +57,9 @@ export function defaultServiceSpec(spec: JsonRecord): void {
       port.targetPort = port.port;
     }
   }
-  if (isExternallyAccessible(spec) && !spec.externalTrafficPolicy)
+  if (isExternallyAccessible(spec) && !spec.externalTrafficPolicy) {
     spec.externalTrafficPolicy = "Cluster";
+  }
   const type = stringOf(spec.type);
   if (
     (spec.internalTrafficPolicy === undefined || spec.internalTrafficPolicy === null) &&
@@ -71,8 +72,9 @@ export function defaultServiceSpec(spec: JsonRecord): void {
   }
   if (needsClusterIP(spec)) {
     // The registry's allocator chooses these upstream; with one family they are fixed.
-    if (spec.ipFamilyPolicy === undefined || spec.ipFamilyPolicy === null)
+    if (spec.ipFamilyPolicy === undefined || spec.ipFamilyPolicy === null) {
       spec.ipFamilyPolicy = "SingleStack";
+    }
     if (stringList(spec.ipFamilies).length === 0) {
       const first = stringList(spec.clusterIPs)[0] ?? stringOf(spec.clusterIP);
       spec.ipFamilies = first.includes(":") ? ["IPv6"] : [CLUSTER_IP_FAMILIES[0]];
@@ -103,8 +105,9 @@ export function normalizeClusterIPs(spec: JsonRecord, oldSpec: JsonRecord = {}):
 /** Carries allocated values the update left out over from the stored service. */
 function patchAllocatedValues(spec: JsonRecord, oldSpec: JsonRecord): void {
   if (needsClusterIP(oldSpec) && needsClusterIP(spec)) {
-    if (stringOf(spec.clusterIP) === "" && oldSpec.clusterIP !== undefined)
+    if (stringOf(spec.clusterIP) === "" && oldSpec.clusterIP !== undefined) {
       spec.clusterIP = oldSpec.clusterIP;
+    }
     if (stringList(spec.clusterIPs).length === 0 && stringList(oldSpec.clusterIPs).length > 0) {
       spec.clusterIPs = structuredClone(oldSpec.clusterIPs);
     }
@@ -119,8 +122,9 @@ function patchAllocatedValues(spec: JsonRecord, oldSpec: JsonRecord): void {
     const byName = new Map(oldPorts.map((p) => [stringOf(p.name), p.nodePort]));
     for (const port of newPorts) {
       const old = byName.get(stringOf(port.name));
-      if (!port.nodePort && typeof old === "number" && old !== 0 && !usedByBoth.has(old))
+      if (!port.nodePort && typeof old === "number" && old !== 0 && !usedByBoth.has(old)) {
         port.nodePort = old;
+      }
     }
   }
   if (

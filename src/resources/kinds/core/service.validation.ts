@@ -89,8 +89,9 @@ export function validateService(service: KubeObject): FieldError[] {
   const type = stringOf(spec.type);
   const headless = isHeadless(spec);
   const ports = recordList(spec.ports);
-  if (ports.length === 0 && !headless && type !== "ExternalName")
+  if (ports.length === 0 && !headless && type !== "ExternalName") {
     errors.push(required(specPath.child("ports"), ""));
+  }
   if ((type === "LoadBalancer" || type === "NodePort") && headless) {
     errors.push(
       invalid(
@@ -114,10 +115,11 @@ export function validateService(service: KubeObject): FieldError[] {
     // A trailing dot marks the CNAME as fully qualified.
     const cname = stringOf(spec.externalName).replace(/\.$/, "");
     if (cname === "") errors.push(required(specPath.child("externalName"), ""));
-    else
+    else {
       errors.push(
         ...isDNS1123Subdomain(cname).map((m) => invalid(specPath.child("externalName"), cname, m)),
       );
+    }
   }
   const portNames = new Set<string>();
   ports.forEach((port, i) => {
@@ -136,8 +138,9 @@ export function validateService(service: KubeObject): FieldError[] {
     errors.push(...(ipErrors.length > 0 ? ipErrors : validateNonSpecialIP(ip, ipPath)));
   });
   if (type === "") errors.push(required(specPath.child("type"), ""));
-  else if (!SERVICE_TYPES.includes(type))
+  else if (!SERVICE_TYPES.includes(type)) {
     errors.push(notSupported(specPath.child("type"), type, SERVICE_TYPES));
+  }
   errors.push(...validateNodePorts(ports, type, specPath.child("ports")));
   errors.push(...validateLoadBalancerFields(spec, annotations, specPath));
   errors.push(...validateTrafficPolicies(spec, specPath));
@@ -162,8 +165,9 @@ function validateServicePort(
   errors.push(...isValidPortNum(number).map((m) => invalid(path.child("port"), number, m)));
   const protocol = stringOf(port.protocol);
   if (protocol === "") errors.push(required(path.child("protocol"), ""));
-  else if (!PROTOCOLS.includes(protocol))
+  else if (!PROTOCOLS.includes(protocol)) {
     errors.push(notSupported(path.child("protocol"), protocol, PROTOCOLS));
+  }
   errors.push(...validatePortNumOrName(port.targetPort, path.child("targetPort")));
   if (typeof port.appProtocol === "string") {
     const appProtocol = port.appProtocol;
@@ -185,8 +189,9 @@ function validateSessionAffinity(spec: JsonRecord, specPath: FieldPath): FieldEr
       ? []
       : [forbidden(configPath, "must not be set when session affinity is None")];
   }
-  if (affinity !== "ClientIP")
+  if (affinity !== "ClientIP") {
     return [notSupported(specPath.child("sessionAffinity"), affinity, ["ClientIP", "None"])];
+  }
   const detail = "when session affinity type is ClientIP";
   const config = recordOf(spec.sessionAffinityConfig);
   if (!config) return [required(configPath, detail)];
@@ -258,19 +263,21 @@ function validateLoadBalancerFields(
   }
   const allocate = spec.allocateLoadBalancerNodePorts;
   const hasAllocate = allocate !== undefined && allocate !== null;
-  if (hasAllocate && !isLoadBalancer)
+  if (hasAllocate && !isLoadBalancer) {
     errors.push(forbidden(specPath.child("allocateLoadBalancerNodePorts"), onlyLB));
+  }
   // Upstream reports this one without the `spec.` prefix.
-  if (isLoadBalancer && !hasAllocate)
+  if (isLoadBalancer && !hasAllocate) {
     errors.push(required(fieldPath("allocateLoadBalancerNodePorts"), ""));
+  }
   const loadBalancerClass = spec.loadBalancerClass;
   if (typeof loadBalancerClass === "string") {
     const classPath = specPath.child("loadBalancerClass");
-    if (isLoadBalancer)
+    if (isLoadBalancer) {
       errors.push(
         ...isQualifiedName(loadBalancerClass).map((m) => invalid(classPath, loadBalancerClass, m)),
       );
-    else errors.push(forbidden(classPath, onlyLB));
+    } else errors.push(forbidden(classPath, onlyLB));
   }
   return errors;
 }
@@ -280,13 +287,15 @@ function validateTrafficPolicies(spec: JsonRecord, specPath: FieldPath): FieldEr
   const external = stringOf(spec.externalTrafficPolicy);
   const externalPath = specPath.child("externalTrafficPolicy");
   if (!isExternallyAccessible(spec)) {
-    if (external !== "")
+    if (external !== "") {
       errors.push(
         invalid(externalPath, external, "may only be set for externally-accessible services"),
       );
+    }
   } else if (external === "") errors.push(required(externalPath, ""));
-  else if (!trafficPolicies.includes(external))
+  else if (!trafficPolicies.includes(external)) {
     errors.push(notSupported(externalPath, external, trafficPolicies));
+  }
   const healthCheck = typeof spec.healthCheckNodePort === "number" ? spec.healthCheckNodePort : 0;
   const healthPath = specPath.child("healthCheckNodePort");
   if (!needsHealthCheckNodePort(spec)) {
@@ -304,8 +313,9 @@ function validateTrafficPolicies(spec: JsonRecord, specPath: FieldPath): FieldEr
   const internal = spec.internalTrafficPolicy;
   const internalPath = specPath.child("internalTrafficPolicy");
   if (internal === undefined || internal === null) {
-    if (["NodePort", "LoadBalancer", "ClusterIP"].includes(stringOf(spec.type)))
+    if (["NodePort", "LoadBalancer", "ClusterIP"].includes(stringOf(spec.type))) {
       errors.push(required(internalPath, ""));
+    }
   } else if (typeof internal !== "string" || !trafficPolicies.includes(internal)) {
     errors.push(notSupported(internalPath, internal, trafficPolicies));
   }
@@ -332,9 +342,9 @@ export function validateServiceUpdate(service: KubeObject, old: KubeObject): Fie
   const involvesExternalName =
     stringOf(spec.type) === "ExternalName" || stringOf(oldSpec.type) === "ExternalName";
   if (!involvesExternalName) {
-    errors.push(...validateListUpdate(spec, oldSpec, "clusterIPs", "clusterIP", "clusterIPs"));
+    errors.push(...validateListUpdate(spec, oldSpec, "clusterIPs"));
     if (isHeadless(spec) === isHeadless(oldSpec) && !isHeadless(spec)) {
-      errors.push(...validateListUpdate(spec, oldSpec, "ipFamilies", "ipFamily", "clusterIPs"));
+      errors.push(...validateListUpdate(spec, oldSpec, "ipFamilies"));
     }
   }
   if (stringOf(spec.type) === "LoadBalancer" && stringOf(oldSpec.type) === "LoadBalancer") {

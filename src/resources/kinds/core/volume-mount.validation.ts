@@ -35,8 +35,9 @@ export function validateVolumeMounts(
     if (name === "") errors.push(required(itemPath.child("name"), ""));
     if (!volumes.has(name)) errors.push(notFound(itemPath.child("name"), name));
     if (mountPath === "") errors.push(required(itemPath.child("mountPath"), ""));
-    if (mountPoints.has(mountPath))
+    if (mountPoints.has(mountPath)) {
       errors.push(invalid(itemPath.child("mountPath"), mountPath, "must be unique"));
+    }
     mountPoints.add(mountPath);
     if (deviceNames.has(name)) {
       errors.push(invalid(itemPath.child("name"), name, "must not already exist in volumeDevices"));
@@ -53,10 +54,11 @@ export function validateVolumeMounts(
     const subPath = stringOf(mount.subPath);
     const subPathExpr = stringOf(mount.subPathExpr);
     if (isRecord(volumes.get(name)?.image)) {
-      if (subPath !== "")
+      if (subPath !== "") {
         errors.push(
           invalid(itemPath.child("subPath"), subPath, "not allowed in image volume sources"),
         );
+      }
       if (subPathExpr !== "") {
         errors.push(
           invalid(
@@ -108,8 +110,9 @@ function validateRecursiveReadOnly(mount: JsonRecord, path: FieldPath): FieldErr
     return [notSupported(path, mode, ["Disabled", "Enabled", "IfPossible"])];
   }
   const errors: FieldError[] = [];
-  if (mount.readOnly !== true)
+  if (mount.readOnly !== true) {
     errors.push(forbidden(path, "may only be specified when readOnly is true"));
+  }
   if (typeof mount.mountPropagation === "string" && mount.mountPropagation !== "None") {
     errors.push(
       forbidden(path, "may only be specified when mountPropagation is None or not specified"),
@@ -147,8 +150,9 @@ export function validateVolumeDevices(
     }
     if (!volume) errors.push(notFound(itemPath.child("name"), name));
     if (devicePath === "") errors.push(required(itemPath.child("devicePath"), ""));
-    if (paths.has(devicePath))
+    if (paths.has(devicePath)) {
       errors.push(invalid(itemPath.child("devicePath"), devicePath, "must be unique"));
+    }
     if (devicePath !== "" && validatePathNoBacksteps(devicePath, itemPath).length > 0) {
       errors.push(
         invalid(itemPath.child("devicePath"), devicePath, "can not contain backsteps ('..')"),
@@ -156,8 +160,9 @@ export function validateVolumeDevices(
     } else {
       paths.add(devicePath);
     }
-    if (mountNames.has(name))
+    if (mountNames.has(name)) {
       errors.push(invalid(itemPath.child("name"), name, "must not already exist in volumeMounts"));
+    }
     if (mountPaths.has(devicePath)) {
       errors.push(
         invalid(

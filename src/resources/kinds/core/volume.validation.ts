@@ -355,8 +355,9 @@ function validateProjected(value: JsonRecord, path: FieldPath): FieldError[] {
       else errors.push(...validateLocalNonReservedPath(target, path.child("path")));
     }
     if (isRecord(source.clusterTrustBundle)) count++;
-    if (count > 1)
+    if (count > 1) {
       errors.push(forbidden(sourcePath, "may not specify more than 1 volume type per source"));
+    }
   });
   return errors;
 }

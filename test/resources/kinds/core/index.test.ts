@@ -15,7 +15,16 @@ const facts: [
     "pods",
     true,
     ["po"],
-    ["binding", "eviction", "log", "exec", "attach", "portforward", "status", "ephemeralcontainers"],
+    [
+      "binding",
+      "eviction",
+      "log",
+      "exec",
+      "attach",
+      "portforward",
+      "status",
+      "ephemeralcontainers",
+    ],
   ],
   ["Service", "services", true, ["svc"], ["status", "proxy"]],
   ["Endpoints", "endpoints", true, ["ep"], undefined],
@@ -51,9 +60,12 @@ describe("coreKinds", () => {
     expect(definition?.schemaRef).toBe(`core/v1.${kind}`);
   });
 
-  test.each(coreKinds.map((k) => [k.kind, k.schemaRef]))("%s names a known schema type", (_, ref) => {
-    expect(typeSchema(ref)?.ref).toBe(ref);
-  });
+  test.each(coreKinds.map((k) => [k.kind, k.schemaRef]))(
+    "%s names a known schema type",
+    (_, ref) => {
+      expect(typeSchema(ref)?.ref).toBe(ref);
+    },
+  );
 
   test("puts pods, services and replication controllers in the `all` category", () => {
     const inAll = coreKinds.filter((k) => k.categories?.includes("all")).map((k) => k.resource);
@@ -62,7 +74,10 @@ describe("coreKinds", () => {
 
   test("gives status subresources exactly to the kinds with a status", () => {
     for (const kind of coreKinds) {
-      expect([kind.kind, kind.hasStatus]).toEqual([kind.kind, kind.subresources?.includes("status") ?? false]);
+      expect([kind.kind, kind.hasStatus]).toEqual([
+        kind.kind,
+        kind.subresources?.includes("status") ?? false,
+      ]);
     }
   });
 

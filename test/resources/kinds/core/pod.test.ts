@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../../../src/resources/kind.ts";
 import { podKind } from "../../../../src/resources/kinds/core/pod.ts";
-import { create, meta, update } from "./kind-harness.ts";
+import { create, type Loose, type LooseObject, meta, update } from "./kind-harness.ts";
 
-type Spec = Record<string, any>;
+type Spec = Loose;
 
-function pod(spec: Spec = {}, metadata: Record<string, unknown> = {}): KubeObject {
+function pod(spec: Spec = {}, metadata: Record<string, unknown> = {}): LooseObject {
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -19,7 +19,10 @@ const withContainer = (container: Spec, spec: Spec = {}) =>
 
 describe("podKind defaults", () => {
   test("fills upstream's defaults into a minimal pod", () => {
-    const { object, errors } = create(podKind, pod({ containers: [{ name: "app", image: "nginx", ports: [{ containerPort: 80 }] }] }));
+    const { object, errors } = create(
+      podKind,
+      pod({ containers: [{ name: "app", image: "nginx", ports: [{ containerPort: 80 }] }] }),
+    );
     expect(errors).toEqual([]);
     expect(object.spec).toEqual({
       containers: [
@@ -46,7 +49,10 @@ describe("podKind defaults", () => {
     ["nginx:latest", "Always"],
     ["registry.local:5000/team/app", "Always"],
     ["nginx:1.27", "IfNotPresent"],
-    ["nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31", "IfNotPresent"],
+    [
+      "nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31",
+      "IfNotPresent",
+    ],
     ["registry.local:5000/team/app:v2", "IfNotPresent"],
   ])("pulls %s with policy %s", (image, policy) => {
     const { object } = create(podKind, withContainer({ image }));
@@ -59,7 +65,10 @@ describe("podKind defaults", () => {
   });
 
   test("defaults requests to limits and writes quantities canonically", () => {
-    const { object } = create(podKind, withContainer({ resources: { limits: { cpu: 0.5, memory: "1024Mi" } } }));
+    const { object } = create(
+      podKind,
+      withContainer({ resources: { limits: { cpu: 0.5, memory: "1024Mi" } } }),
+    );
     expect(object.spec.containers[0].resources).toEqual({
       limits: { cpu: "500m", memory: "1Gi" },
       requests: { cpu: "500m", memory: "1Gi" },
@@ -67,15 +76,23 @@ describe("podKind defaults", () => {
   });
 
   test("makes every container port a host port on the host network", () => {
-    const { object } = create(podKind, withContainer({ ports: [{ containerPort: 8080 }] }, { hostNetwork: true }));
-    expect(object.spec.containers[0].ports).toEqual([{ containerPort: 8080, hostPort: 8080, protocol: "TCP" }]);
+    const { object } = create(
+      podKind,
+      withContainer({ ports: [{ containerPort: 8080 }] }, { hostNetwork: true }),
+    );
+    expect(object.spec.containers[0].ports).toEqual([
+      { containerPort: 8080, hostPort: 8080, protocol: "TCP" },
+    ]);
   });
 
   test("defaults probes and volume modes", () => {
     const { object } = create(
       podKind,
       withContainer(
-        { livenessProbe: { httpGet: { port: 8080 } }, volumeMounts: [{ name: "cfg", mountPath: "/etc/app" }] },
+        {
+          livenessProbe: { httpGet: { port: 8080 } },
+          volumeMounts: [{ name: "cfg", mountPath: "/etc/app" }],
+        },
         { volumes: [{ name: "cfg", configMap: { name: "app" } }, { name: "scratch" }] },
       ),
     );
@@ -96,11 +113,20 @@ describe("podKind defaults", () => {
 describe("podKind prepareForCreate", () => {
   test.each([
     ["no resources", {}, "BestEffort"],
-    ["limits equal to requests", { resources: { limits: { cpu: "1", memory: "1Gi" } } }, "Guaranteed"],
+    [
+      "limits equal to requests",
+      { resources: { limits: { cpu: "1", memory: "1Gi" } } },
+      "Guaranteed",
+    ],
     ["only a cpu request", { resources: { requests: { cpu: "100m" } } }, "Burstable"],
     [
       "requests below limits",
-      { resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } },
+      {
+        resources: {
+          requests: { cpu: "100m", memory: "1Gi" },
+          limits: { cpu: "1", memory: "1Gi" },
+        },
+      },
       "Burstable",
     ],
   ])("starts a pod with %s Pending in class %s", (_, container, qosClass) => {
@@ -131,14 +157,27 @@ describe("podKind validate", () => {
           name: "app",
           image: "nginx:1.27",
           ports: [{ name: "http", containerPort: 80 }],
-          env: [{ name: "MODE", value: "prod" }, { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+          env: [
+            { name: "MODE", value: "prod" },
+            { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          ],
           volumeMounts: [{ name: "data", mountPath: "/data" }],
-          resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1", memory: "128Mi" } },
+          resources: {
+            requests: { cpu: "100m", memory: "64Mi" },
+            limits: { cpu: "1", memory: "128Mi" },
+          },
           readinessProbe: { tcpSocket: { port: "http" } },
         },
       ],
       volumes: [{ name: "data", emptyDir: { sizeLimit: "1Gi" } }],
-      tolerations: [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }],
+      tolerations: [
+        {
+          key: "node.kubernetes.io/not-ready",
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: 300,
+        },
+      ],
       nodeSelector: { "kubernetes.io/os": "linux" },
     });
     expect(create(podKind, input).messages).toEqual([]);
@@ -155,7 +194,12 @@ describe("podKind validate", () => {
     ["no containers", pod({ containers: [] }), ["spec.containers: Required value"]],
     [
       "duplicate container names",
-      pod({ containers: [{ name: "app", image: "a" }, { name: "app", image: "b" }] }),
+      pod({
+        containers: [
+          { name: "app", image: "a" },
+          { name: "app", image: "b" },
+        ],
+      }),
       ['spec.containers[1].name: Duplicate value: "app"'],
     ],
     [
@@ -170,16 +214,24 @@ describe("podKind validate", () => {
         "spec.containers[0].name: Invalid value: \"App\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
       ],
     ],
-    ["a missing image", pod({ containers: [{ name: "app" }] }), ["spec.containers[0].image: Required value"]],
+    [
+      "a missing image",
+      pod({ containers: [{ name: "app" }] }),
+      ["spec.containers[0].image: Required value"],
+    ],
     [
       "an image with padding",
       withContainer({ image: " nginx" }),
-      ['spec.containers[0].image: Invalid value: " nginx": must not have leading or trailing whitespace'],
+      [
+        'spec.containers[0].image: Invalid value: " nginx": must not have leading or trailing whitespace',
+      ],
     ],
     [
       "a port out of range",
       withContainer({ ports: [{ containerPort: 70000 }] }),
-      ["spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"],
+      [
+        "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive",
+      ],
     ],
     [
       "a port without a number",
@@ -189,7 +241,9 @@ describe("podKind validate", () => {
     [
       "an unknown protocol",
       withContainer({ ports: [{ containerPort: 53, protocol: "ICMP" }] }),
-      ['spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"'],
+      [
+        'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+      ],
     ],
     [
       "a port name with capitals",
@@ -202,7 +256,9 @@ describe("podKind validate", () => {
     [
       "an unsupported restartPolicy",
       pod({ restartPolicy: "Sometimes" }),
-      ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"'],
+      [
+        'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      ],
     ],
     [
       "a bad quantity",
@@ -214,17 +270,23 @@ describe("podKind validate", () => {
     [
       "a request above its limit",
       withContainer({ resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } }),
-      ['spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1'],
+      [
+        'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+      ],
     ],
     [
       "a negative quantity",
       withContainer({ resources: { requests: { memory: "-1Gi" } } }),
-      ['spec.containers[0].resources.requests[memory]: Invalid value: "-1Gi": must be greater than or equal to 0'],
+      [
+        'spec.containers[0].resources.requests[memory]: Invalid value: "-1Gi": must be greater than or equal to 0',
+      ],
     ],
     [
       "a resource that is not a container resource",
       withContainer({ resources: { requests: { pods: "1" } } }),
-      ['spec.containers[0].resources.requests[pods]: Invalid value: "pods": must be a standard resource for containers'],
+      [
+        'spec.containers[0].resources.requests[pods]: Invalid value: "pods": must be a standard resource for containers',
+      ],
     ],
     [
       "an env var name with '='",
@@ -235,8 +297,12 @@ describe("podKind validate", () => {
     ],
     [
       "an env var with two sources",
-      withContainer({ env: [{ name: "A", value: "x", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] }),
-      ['spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty'],
+      withContainer({
+        env: [{ name: "A", value: "x", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+      }),
+      [
+        'spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+      ],
     ],
     [
       "a mount of a missing volume",
@@ -245,7 +311,12 @@ describe("podKind validate", () => {
     ],
     [
       "two volumes with one name",
-      pod({ volumes: [{ name: "data", emptyDir: {} }, { name: "data", emptyDir: {} }] }),
+      pod({
+        volumes: [
+          { name: "data", emptyDir: {} },
+          { name: "data", emptyDir: {} },
+        ],
+      }),
       ['spec.volumes[1].name: Duplicate value: "data"'],
     ],
     [
@@ -255,8 +326,12 @@ describe("podKind validate", () => {
     ],
     [
       "a toleration with seconds but no NoExecute",
-      pod({ tolerations: [{ key: "k", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 5 }] }),
-      ['spec.tolerations[0].effect: Invalid value: "NoSchedule": effect must be \'NoExecute\' when `tolerationSeconds` is set'],
+      pod({
+        tolerations: [{ key: "k", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 5 }],
+      }),
+      [
+        "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+      ],
     ],
     [
       "ephemeral containers on create",
@@ -271,10 +346,57 @@ describe("podKind validate", () => {
     [
       "host network with a different host port",
       withContainer({ ports: [{ containerPort: 80, hostPort: 8080 }] }, { hostNetwork: true }),
-      ["spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match `containerPort` when `hostNetwork` is true"],
+      [
+        "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match `containerPort` when `hostNetwork` is true",
+      ],
+    ],
+    [
+      "a projected token without a service account",
+      pod({
+        volumes: [
+          { name: "token", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } },
+        ],
+      }),
+      [
+        "spec.volumes[0].projected.sources[0].serviceAccountToken: Forbidden: must not be specified when serviceAccountName is not set",
+      ],
+    ],
+    [
+      "a config map key that cannot be a file name",
+      withContainer({
+        env: [{ name: "A", valueFrom: { configMapKeyRef: { name: "cfg", key: "a/b" } } }],
+      }),
+      [
+        "spec.containers[0].env[0].valueFrom.configMapKeyRef.key: Invalid value: \"a/b\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+      ],
+    ],
+    [
+      "a downward API field containers cannot read",
+      withContainer({
+        env: [{ name: "A", valueFrom: { fieldRef: { fieldPath: "spec.schedulerName" } } }],
+      }),
+      [
+        'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.schedulerName": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+      ],
     ],
   ])("rejects %s", (_, input, messages) => {
     expect(create(podKind, input).messages).toEqual(messages);
+  });
+
+  test("leaves create-only checks out of updates", () => {
+    const stored = create(podKind, pod()).object;
+    stored.metadata = { ...stored.metadata, resourceVersion: "7" };
+    stored.spec.ephemeralContainers = [
+      {
+        name: "debug",
+        image: "busybox",
+        imagePullPolicy: "Always",
+        terminationMessagePolicy: "File",
+      },
+    ];
+    expect(
+      podKind.validate?.(stored, { user: "u", groups: [], namespace: "default", dryRun: false }),
+    ).toEqual([]);
   });
 });
 
@@ -285,14 +407,25 @@ describe("podKind update", () => {
 
   test.each<[string, Spec]>([
     ["a new image", { containers: [{ name: "app", image: "nginx:1.28" }] }],
-    ["an added toleration", { tolerations: [{ key: "a", operator: "Exists" }, { key: "b", operator: "Exists" }] }],
+    [
+      "an added toleration",
+      {
+        tolerations: [
+          { key: "a", operator: "Exists" },
+          { key: "b", operator: "Exists" },
+        ],
+      },
+    ],
     ["an active deadline", { activeDeadlineSeconds: 600 }],
   ])("allows %s", (_, change) => {
     expect(update(podKind, pod({ ...old.spec, ...change }), old).messages).toEqual([]);
   });
 
   test("rejects a changed port with upstream's message and the changed path", () => {
-    const changed = pod({ ...old.spec, containers: [{ name: "app", image: "nginx:1.27", ports: [{ containerPort: 81 }] }] });
+    const changed = pod({
+      ...old.spec,
+      containers: [{ name: "app", image: "nginx:1.27", ports: [{ containerPort: 81 }] }],
+    });
     const { messages } = update(podKind, changed, old);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.startsWith(forbiddenPrefix)).toBe(true);
@@ -330,14 +463,22 @@ describe("podKind update", () => {
   test("keeps the stored status", () => {
     const changed = pod({ ...old.spec });
     changed.status = { phase: "Succeeded" };
-    expect(update(podKind, changed, old).object.status).toEqual({ phase: "Pending", qosClass: "BestEffort" });
+    expect(update(podKind, changed, old).object.status).toEqual({
+      phase: "Pending",
+      qosClass: "BestEffort",
+    });
   });
 });
 
 describe("podKind selectableFields", () => {
   test("exposes upstream's pod fields", () => {
     const input = pod({ nodeName: "n1", serviceAccountName: "default", hostNetwork: true });
-    input.status = { phase: "Running", podIPs: [{ ip: "10.42.0.7" }], podIP: "10.42.0.7", nominatedNodeName: "n2" };
+    input.status = {
+      phase: "Running",
+      podIPs: [{ ip: "10.42.0.7" }],
+      podIP: "10.42.0.7",
+      nominatedNodeName: "n2",
+    };
     const { object } = create(podKind, input);
     object.status = input.status;
     expect(podKind.selectableFields?.(object)).toEqual({

@@ -1,12 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../../../src/resources/kind.ts";
 import { serviceKind } from "../../../../src/resources/kinds/core/service.ts";
-import { create, meta, update } from "./kind-harness.ts";
+import { create, type Loose, type LooseObject, meta, update } from "./kind-harness.ts";
 
-type Spec = Record<string, any>;
+type Spec = Loose;
 
-function service(spec: Spec = {}, name = "web"): KubeObject {
-  return { apiVersion: "v1", kind: "Service", metadata: meta(name), spec: { selector: { app: "web" }, ports: [{ port: 80 }], ...spec } };
+function service(spec: Spec = {}, name = "web"): LooseObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(name),
+    spec: { selector: { app: "web" }, ports: [{ port: 80 }], ...spec },
+  };
 }
 
 describe("serviceKind defaults", () => {
@@ -46,7 +51,10 @@ describe("serviceKind defaults", () => {
   });
 
   test("sets no IP families for ExternalName services", () => {
-    const { object, errors } = create(serviceKind, service({ type: "ExternalName", externalName: "db.example.com", ports: [] }));
+    const { object, errors } = create(
+      serviceKind,
+      service({ type: "ExternalName", externalName: "db.example.com", ports: [] }),
+    );
     expect(errors).toEqual([]);
     expect(object.spec.ipFamilies).toBeUndefined();
     expect(object.spec.ipFamilyPolicy).toBeUndefined();
@@ -89,7 +97,9 @@ describe("serviceKind validate", () => {
     [
       "an unknown type",
       service({ type: "Internal" }),
-      ['spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"'],
+      [
+        'spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+      ],
     ],
     [
       "a node port on a ClusterIP service",
@@ -111,12 +121,16 @@ describe("serviceKind validate", () => {
     [
       "a cluster IP that is not an address",
       service({ clusterIP: "10.96.0.300" }),
-      ['spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'],
+      [
+        'spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+      ],
     ],
     [
       "dual stack on a single-stack cluster",
       service({ ipFamilyPolicy: "RequireDualStack" }),
-      ['spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services'],
+      [
+        'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+      ],
     ],
     [
       "an unknown session affinity",
@@ -139,13 +153,19 @@ describe("serviceKind update", () => {
   });
 
   test("rejects a changed clusterIP", () => {
-    expect(update(serviceKind, service({ clusterIP: "10.96.0.11", clusterIPs: ["10.96.0.10"] }), old).messages).toEqual([
-      'spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set',
-    ]);
+    expect(
+      update(serviceKind, service({ clusterIP: "10.96.0.11", clusterIPs: ["10.96.0.10"] }), old)
+        .messages,
+    ).toEqual(['spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set']);
   });
 
   test("releases the clusterIP when the type becomes ExternalName", () => {
-    const changed = service({ ...old.spec, clusterIPs: ["10.96.0.10"], type: "ExternalName", externalName: "db.example.com" });
+    const changed = service({
+      ...old.spec,
+      clusterIPs: ["10.96.0.10"],
+      type: "ExternalName",
+      externalName: "db.example.com",
+    });
     const { object, messages } = update(serviceKind, changed, old);
     expect(messages).toEqual([]);
     expect(object.spec.clusterIP).toBeUndefined();
@@ -153,7 +173,10 @@ describe("serviceKind update", () => {
   });
 
   test("keeps allocated node ports by port name", () => {
-    const nodePortOld = service({ type: "NodePort", ports: [{ name: "http", port: 80, nodePort: 30080 }] });
+    const nodePortOld = service({
+      type: "NodePort",
+      ports: [{ name: "http", port: 80, nodePort: 30080 }],
+    });
     const changed = service({ type: "NodePort", ports: [{ name: "http", port: 8080 }] });
     expect(update(serviceKind, changed, nodePortOld).object.spec.ports[0].nodePort).toBe(30080);
   });
@@ -168,6 +191,9 @@ describe("serviceKind update", () => {
 describe("serviceKind selectableFields", () => {
   test("exposes spec.clusterIP and spec.type", () => {
     const { object } = create(serviceKind, service({ clusterIP: "10.96.0.10", type: "NodePort" }));
-    expect(serviceKind.selectableFields?.(object)).toEqual({ "spec.clusterIP": "10.96.0.10", "spec.type": "NodePort" });
+    expect(serviceKind.selectableFields?.(object)).toEqual({
+      "spec.clusterIP": "10.96.0.10",
+      "spec.type": "NodePort",
+    });
   });
 });

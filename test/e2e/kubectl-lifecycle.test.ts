@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmod, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startCluster, type TestCluster } from "../support/cluster.ts";
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(() => cluster.stop());
+
+async function ownerAndDependent(name: string): Promise<void> {
+  await cluster.ok(["create", "configmap", name]);
+  const uid = (
+    await cluster.ok(["get", "configmap", name, "-o", "jsonpath={.metadata.uid}"])
+  ).trim();
+  await cluster.ok(["apply", "--validate=false", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: `${name}-child`,
+        ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name, uid }],
+      },
+    }),
+  });
+}
+
+describe("deletion", () => {
+  test("background cascade removes dependents after their owner", async () => {
+    await ownerAndDependent("bg");
+    await cluster.ok(["delete", "configmap", "bg"]);
+    await cluster.ok(["wait", "--for=delete", "configmap/bg-child", "--timeout=60s"]);
+  });
+
+  test("foreground cascade removes dependents before the owner", async () => {
+    await ownerAndDependent("fg");
+    await cluster.ok(["delete", "configmap", "fg", "--cascade=foreground"]);
+    const left = await cluster.kubectl(["get", "configmap", "fg", "fg-child"]);
+    expect(left.stderr).toContain('configmaps "fg" not found');
+    expect(left.stderr).toContain('configmaps "fg-child" not found');
+  });
+
+  test("orphan cascade keeps dependents and drops their owner reference", async () => {
+    await ownerAndDependent("or");
+    await cluster.ok(["delete", "configmap", "or", "--cascade=orphan"]);
+    const child = JSON.parse(await cluster.ok(["get", "configmap", "or-child", "-o", "json"]));
+    expect(child.metadata.ownerReferences).toBeUndefined();
+  });
+
+  test("deleting a namespace deletes what is in it", async () => {
+    await cluster.ok(["create", "namespace", "doomed"]);
+    await cluster.ok(["create", "configmap", "inside", "-n", "doomed"]);
+    await cluster.ok(["delete", "namespace", "doomed"]);
+    const gone = await cluster.kubectl(["get", "namespace", "doomed"]);
+    expect(gone.stderr).toContain('namespaces "doomed" not found');
+    const rows = await cluster.db.connect({
+      max: 1,
+    })`select key from kubun_current where key like '%/doomed/%'`;
+    expect(rows.length).toBe(0);
+  });
+});
+
+describe("editing", () => {
+  test("kubectl edit saves what the editor wrote", async () => {
+    await cluster.ok(["create", "configmap", "edited", "--from-literal=a=1"]);
+    const editor = join(cluster.dataDir, "editor.sh");
+    await writeFile(editor, `#!/bin/sh\nsed -i 's/a: "1"/a: "2"/' "$1"\n`);
+    await chmod(editor, 0o755);
+    await cluster.ok(["edit", "configmap", "edited"], { env: { KUBE_EDITOR: editor } });
+    expect(await cluster.ok(["get", "configmap", "edited", "-o", "jsonpath={.data.a}"])).toBe("2");
+  });
+
+  test("kubectl replace swaps the object and refuses a stale one", async () => {
+    await cluster.ok(["create", "configmap", "replaced", "--from-literal=a=1"]);
+    const current = JSON.parse(await cluster.ok(["get", "configmap", "replaced", "-o", "json"]));
+    current.data.a = "2";
+    await cluster.ok(["replace", "-f", "-"], { input: JSON.stringify(current) });
+    current.data.a = "3";
+    const stale = await cluster.kubectl(["replace", "-f", "-"], { input: JSON.stringify(current) });
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain("the object has been modified");
+  });
+});
