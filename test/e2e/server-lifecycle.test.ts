@@ -45,7 +45,15 @@ describe("kubun CLI", () => {
 describe("kubun server on the embedded database", () => {
   test("starts, refuses a second server on its data directory, stops cleanly on SIGTERM", async () => {
     const dir = await dataDir();
-    const server = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
+    const server = new KubunProcess([
+      "server",
+      "--data-dir",
+      dir,
+      "--port",
+      "0",
+      "--bind-address",
+      "127.0.0.1",
+    ]);
     await server.waitFor(/kubun server ready/);
     const postgres = await postmasterPid(dir);
     expect(isAlive(postgres)).toBe(true);
@@ -61,13 +69,29 @@ describe("kubun server on the embedded database", () => {
 
   test("after kill -9 it starts again on the same data directory", async () => {
     const dir = await dataDir();
-    const first = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
+    const first = new KubunProcess([
+      "server",
+      "--data-dir",
+      dir,
+      "--port",
+      "0",
+      "--bind-address",
+      "127.0.0.1",
+    ]);
     await first.waitFor(/kubun server ready/);
     const orphan = await postmasterPid(dir);
     first.kill("SIGKILL");
     await first.exited();
 
-    const second = new KubunProcess(["server", "--data-dir", dir, "--port", "0", "--bind-address", "127.0.0.1"]);
+    const second = new KubunProcess([
+      "server",
+      "--data-dir",
+      dir,
+      "--port",
+      "0",
+      "--bind-address",
+      "127.0.0.1",
+    ]);
     await second.waitFor(/kubun server ready/);
     expect(isAlive(orphan)).toBe(false);
     second.kill("SIGINT");
