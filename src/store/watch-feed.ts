@@ -244,9 +244,11 @@ export class WatchFeed {
         watcher.live = true;
         return;
       }
+      // Read up to the feed's revision as it is now; it may move on during the query.
+      const target = this.revision;
       let rows: HistoryRow[];
       try {
-        rows = await this.readHistory(watcher.cursor, watcher.prefix, pageSize, this.revision);
+        rows = await this.readHistory(watcher.cursor, watcher.prefix, pageSize, target);
       } catch (error) {
         watcher.fail(translatePostgresError(error));
         return;
@@ -260,7 +262,7 @@ export class WatchFeed {
       for (const event of events) watcher.push(event);
       // Fewer than a page: nothing else under the prefix up to the feed's revision then.
       const last = events[events.length - 1];
-      watcher.cursor = events.length === pageSize && last ? last.revision : this.revision;
+      watcher.cursor = events.length === pageSize && last ? last.revision : target;
     }
   }
 
