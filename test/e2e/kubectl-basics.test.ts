@@ -214,3 +214,192 @@ describe("watch", () => {
     await child.exited;
   });
 });
+
+describe.each(versions)("kubectl %s create generators", (label, binary) => {
+  const ns = `gen-${label.replace(".", "")}`;
+  const run = (args: string[]) => cluster.ok(args, { binary });
+
+  test("every generator creates its object", async () => {
+    const dir = cluster.dataDir;
+    await Bun.write(`${dir}/file.txt`, "hello\n");
+    const openssl = Bun.spawnSync([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${dir}/tls.key`,
+      "-out",
+      `${dir}/tls.crt`,
+      "-subj",
+      "/CN=x",
+      "-days",
+      "1",
+    ]);
+    expect(openssl.exitCode).toBe(0);
+    await run(["create", "namespace", ns]);
+    const generators: [string[], string][] = [
+      [["deployment", "d1", "--image=busybox"], "deployment.apps/d1 created"],
+      [["job", "j1", "--image=busybox"], "job.batch/j1 created"],
+      [
+        ["cronjob", "cj1", "--image=busybox", "--schedule=*/5 * * * *"],
+        "cronjob.batch/cj1 created",
+      ],
+      [["configmap", "cl", "--from-literal=a=b"], "configmap/cl created"],
+      [["configmap", "cf", `--from-file=${dir}/file.txt`], "configmap/cf created"],
+      [["secret", "generic", "sg", "--from-literal=k=v"], "secret/sg created"],
+      [
+        ["secret", "tls", "st", `--cert=${dir}/tls.crt`, `--key=${dir}/tls.key`],
+        "secret/st created",
+      ],
+      [
+        [
+          "secret",
+          "docker-registry",
+          "sd",
+          "--docker-server=r.io",
+          "--docker-username=u",
+          "--docker-password=p",
+        ],
+        "secret/sd created",
+      ],
+      [["service", "clusterip", "sc", "--tcp=80:80"], "service/sc created"],
+      [["service", "nodeport", "sn", "--tcp=80:80"], "service/sn created"],
+      [["service", "loadbalancer", "slb", "--tcp=80:80"], "service/slb created"],
+      [["service", "externalname", "sx", "--external-name=example.com"], "service/sx created"],
+      [["serviceaccount", "sa1"], "serviceaccount/sa1 created"],
+      [
+        ["role", "r1", "--verb=get", "--resource=pods"],
+        "role.rbac.authorization.k8s.io/r1 created",
+      ],
+      [
+        ["rolebinding", "rb1", "--role=r1", "--user=bob"],
+        "rolebinding.rbac.authorization.k8s.io/rb1 created",
+      ],
+      [["quota", "q1", "--hard=pods=10"], "resourcequota/q1 created"],
+      [
+        ["poddisruptionbudget", "pdb1", "--selector=app=x", "--min-available=1"],
+        "poddisruptionbudget.policy/pdb1 created",
+      ],
+      [
+        ["ingress", "ing1", "--rule=foo.com/bar=svc1:8080"],
+        "ingress.networking.k8s.io/ing1 created",
+      ],
+    ];
+    for (const [args, expected] of generators) {
+      expect(await run(["create", ...args, "-n", ns])).toContain(expected);
+    }
+    const suffix = label.replace(".", "");
+    expect(
+      await run(["create", "clusterrole", `cr-${suffix}`, "--verb=get", "--resource=pods"]),
+    ).toContain("created");
+    expect(
+      await run([
+        "create",
+        "clusterrolebinding",
+        `crb-${suffix}`,
+        `--clusterrole=cr-${suffix}`,
+        "--user=bob",
+      ]),
+    ).toContain("created");
+    expect(await run(["create", "priorityclass", `pc-${suffix}`, "--value=1000"])).toContain(
+      "created",
+    );
+    const tls = JSON.parse(await run(["get", "secret", "st", "-n", ns, "-o", "json"]));
+    expect(tls.type).toBe("kubernetes.io/tls");
+    const file = JSON.parse(await run(["get", "configmap", "cf", "-n", ns, "-o", "json"]));
+    expect(file.data["file.txt"]).toBe("hello\n");
+  });
+});
+
+describe("kubectl output forms and discovery", () => {
+  test("custom columns, sort-by, all namespaces, field and label selectors", async () => {
+    await cluster.ok(["create", "namespace", "forms"]);
+    for (const [name, size] of [
+      ["b", "2"],
+      ["a", "3"],
+      ["c", "1"],
+    ]) {
+      await cluster.ok(["create", "configmap", name, "-n", "forms", `--from-literal=size=${size}`]);
+      await cluster.ok(["label", "configmap", name, "-n", "forms", `size=${size}`]);
+    }
+    const columns = await cluster.ok([
+      "get",
+      "cm",
+      "-n",
+      "forms",
+      "-l",
+      "size",
+      "-o",
+      "custom-columns=NAME:.metadata.name,SIZE:.data.size",
+      "--sort-by=.data.size",
+    ]);
+    expect(
+      columns
+        .trim()
+        .split("\n")
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
+      ["NAME", "SIZE"],
+      ["c", "1"],
+      ["b", "2"],
+      ["a", "3"],
+    ]);
+    const all = await cluster.ok(["get", "cm", "-A", "--field-selector", "metadata.name=a"]);
+    expect(all).toMatch(/^forms\s+a\s+1/m);
+    const labels = await cluster.ok([
+      "get",
+      "cm",
+      "-n",
+      "forms",
+      "--show-labels",
+      "-l",
+      "size in (1,2)",
+    ]);
+    expect(labels).toMatch(/^b\s.*size=2$/m);
+    expect(labels).not.toMatch(/^a\s/m);
+  });
+
+  test("api-versions, api-resources, explain and get --raw", async () => {
+    const versions = await cluster.ok(["api-versions"]);
+    for (const v of [
+      "v1",
+      "apps/v1",
+      "batch/v1",
+      "networking.k8s.io/v1",
+      "rbac.authorization.k8s.io/v1",
+    ]) {
+      expect(versions.split("\n")).toContain(v);
+    }
+    const resources = await cluster.ok(["api-resources"]);
+    expect(resources).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m);
+    for (const binary of [kubectlBinaries.v127, kubectlBinaries.v133]) {
+      const explained = await cluster.ok(["explain", "pod.spec.containers"], { binary });
+      expect(explained).toContain("KIND:");
+      expect(explained).toMatch(/image\s+<string>/);
+    }
+    const raw = JSON.parse(await cluster.ok(["get", "--raw", "/api/v1/namespaces/default"]));
+    expect(raw.metadata.name).toBe("default");
+  });
+
+  test("apply --server-side, diff and wait --for=delete", async () => {
+    const manifest = (replicas: number) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ssa, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ssa}}\n  template:\n    metadata: {labels: {app: ssa}}\n    spec:\n      containers: [{name: c, image: busybox}]\n`;
+    expect(
+      await cluster.ok(["apply", "--server-side", "-f", "-"], { input: manifest(1) }),
+    ).toContain("deployment.apps/ssa serverside-applied");
+    const managed = JSON.parse(
+      await cluster.ok(["get", "deploy", "ssa", "-o", "json", "--show-managed-fields"]),
+    );
+    expect(managed.metadata.managedFields[0].manager).toBe("kubectl");
+    const diff = await cluster.kubectl(["diff", "-f", "-"], { input: manifest(3) });
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain("+  replicas: 3");
+    await cluster.ok(["delete", "deploy", "ssa", "--wait=false"]);
+    await cluster.ok(["wait", "--for=delete", "deploy/ssa", "--timeout=30s"]);
+  });
+});
