@@ -319,11 +319,12 @@ describe.each(versions)("kubectl %s create generators", (label, binary) => {
 describe("kubectl output forms and discovery", () => {
   test("custom columns, sort-by, all namespaces, field and label selectors", async () => {
     await cluster.ok(["create", "namespace", "forms"]);
-    for (const [name, size] of [
+    const sizes: [string, string][] = [
       ["b", "2"],
       ["a", "3"],
       ["c", "1"],
-    ]) {
+    ];
+    for (const [name, size] of sizes) {
       await cluster.ok(["create", "configmap", name, "-n", "forms", `--from-literal=size=${size}`]);
       await cluster.ok(["label", "configmap", name, "-n", "forms", `size=${size}`]);
     }
