@@ -4,6 +4,7 @@
 // rate when etcd is installed (apt-get install etcd-server).
 import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -215,40 +216,58 @@ async function main() {
     const latencies: number[] = [];
     const arrivals = new Map<string, number[]>();
     let open = 0;
-    const streams = Array.from({ length: watchers }, async () => {
-      const response = await fetch(
-        `${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dpulse`,
-        {
-          tls: server.tls,
-          signal: controller.signal,
-        } as RequestInit,
-      );
-      open++;
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let buffered = "";
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          const now = performance.now();
-          buffered += decoder.decode(value, { stream: true });
-          let newline = buffered.indexOf("\n");
-          while (newline >= 0) {
-            const event = JSON.parse(buffered.slice(0, newline));
-            buffered = buffered.slice(newline + 1);
-            const revision = event.object.metadata.resourceVersion as string;
-            const seen = arrivals.get(revision) ?? [];
-            seen.push(now);
-            arrivals.set(revision, seen);
-            newline = buffered.indexOf("\n");
-          }
-        }
-      } catch {}
+    // node:https rather than fetch: fetch caps concurrent connections per host (256).
+    const agent = new Agent({
+      ...server.tls,
+      keepAlive: false,
+      maxSockets: Number.POSITIVE_INFINITY,
     });
+    const target = new URL(server.url);
+    const streams = Array.from(
+      { length: watchers },
+      () =>
+        new Promise<void>((resolve) => {
+          const request = httpsRequest(
+            {
+              host: target.hostname,
+              port: target.port,
+              path: `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&fieldSelector=metadata.name%3Dpulse`,
+              agent,
+              signal: controller.signal,
+            },
+            (response) => {
+              open++;
+              let buffered = "";
+              response.setEncoding("utf8");
+              response.on("data", (chunk: string) => {
+                const now = performance.now();
+                buffered += chunk;
+                for (
+                  let newline = buffered.indexOf("\n");
+                  newline >= 0;
+                  newline = buffered.indexOf("\n")
+                ) {
+                  const event = JSON.parse(buffered.slice(0, newline));
+                  buffered = buffered.slice(newline + 1);
+                  const revision = event.object.metadata.resourceVersion as string;
+                  const seen = arrivals.get(revision) ?? [];
+                  seen.push(now);
+                  arrivals.set(revision, seen);
+                }
+              });
+              response.on("end", () => resolve());
+              response.on("error", () => resolve());
+            },
+          );
+          request.on("error", () => resolve());
+          request.end();
+        }),
+    );
     while (open < watchers) await Bun.sleep(20);
     const pulses = 20;
     for (let i = 0; i < pulses; i++) {
+      // From the moment the write is sent: an upper bound of commit-to-delivery.
+      const started = performance.now();
       const method = i === 0 ? "POST" : "PUT";
       const path =
         i === 0
@@ -260,11 +279,9 @@ async function main() {
         body: JSON.stringify({ metadata: { name: "pulse" }, data: { i: String(i) } }),
       });
       const object = (await response.json()) as { metadata: { resourceVersion: string } };
-      // Latency counts from the moment the write was acknowledged (committed).
-      const acknowledged = performance.now();
       const revision = object.metadata.resourceVersion;
       while ((arrivals.get(revision)?.length ?? 0) < watchers) await Bun.sleep(2);
-      for (const at of arrivals.get(revision) ?? []) latencies.push(Math.max(0, at - acknowledged));
+      for (const at of arrivals.get(revision) ?? []) latencies.push(at - started);
     }
     controller.abort();
     await Promise.allSettled(streams);
@@ -317,7 +334,7 @@ async function main() {
     ["LIST 10,000 pods JSON p50 ms", fmt(r.list_10k_json_p50_ms), "", "target ≤ 100 ms"],
     ["LIST 10,000 pods Table p50 ms", fmt(r.list_10k_table_p50_ms), "", ""],
     [
-      `${watchers} watchers p50 / p99 ms`,
+      `${watchers} watchers, write sent → event, p50 / p99 ms`,
       `${fmt(r.watch_p50_ms)} / ${fmt(r.watch_p99_ms)}`,
       "",
       "target p99 ≤ 50 ms",

@@ -19,8 +19,12 @@ INSERT INTO "kubun_compaction" ("id", "revision", "progress") VALUES (1, 0, 0);
 -- The counter row lock is taken first and held to commit: revisions are handed out
 -- in commit order. The function must stay VOLATILE so that, under READ COMMITTED,
 -- each statement after the lock sees the rows the previous batch committed.
+--
+-- Returns per write: its outcome, revision and create revision, and for updates
+-- and deletes the version replaced (o_prev_revision, o_prev_value), so that the
+-- writing instance can feed its watchers without reading the rows back.
 CREATE FUNCTION kubun_apply(p_ops text[], p_keys text[], p_values text[], p_expected bigint[])
-RETURNS TABLE (o_outcome text, o_revision bigint, o_create_revision bigint, o_prev_value text)
+RETURNS TABLE (o_outcome text, o_revision bigint, o_create_revision bigint, o_prev_revision bigint, o_prev_value text)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_revision bigint;
@@ -34,6 +38,7 @@ BEGIN
   v_first := v_revision;
   FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
     o_prev_value := NULL;
+    o_prev_revision := 0;
     IF p_ops[i] = 'create' THEN
       -- Hot path: one statement both checks for the key and claims it.
       INSERT INTO kubun_current (key, revision, create_revision, value)
@@ -66,6 +71,7 @@ BEGIN
         INSERT INTO kubun_history (revision, key, create_revision, prev_revision, deleted, value)
           VALUES (v_revision, p_keys[i], v_current_create, v_current_revision, false, p_values[i]);
         UPDATE kubun_current SET revision = v_revision, value = p_values[i] WHERE key = p_keys[i];
+        o_prev_value := v_current_value;
       ELSE
         INSERT INTO kubun_history (revision, key, create_revision, prev_revision, deleted, value)
           VALUES (v_revision, p_keys[i], v_current_create, v_current_revision, true, NULL);
@@ -73,6 +79,7 @@ BEGIN
         o_prev_value := v_current_value;
       END IF;
       o_outcome := 'ok'; o_revision := v_revision; o_create_revision := v_current_create;
+      o_prev_revision := v_current_revision;
     END IF;
     RETURN NEXT;
   END LOOP;

@@ -84,8 +84,8 @@ export class RevisionStore {
     this.log = options.log ?? logger("store");
     this.db = drizzle(sql, { schema });
     this.feed = new WatchFeed(sql, this.log.child("watch"), options);
-    // The writer's own instance reads its commits at once instead of waiting for NOTIFY.
-    this.batcher = new WriteBatcher(sql, this.log, (revision) => void this.feed.pump(revision));
+    // The writer's own instance feeds its commits to its watchers without reading them back.
+    this.batcher = new WriteBatcher(sql, this.log, (events) => this.feed.deliverCommitted(events));
   }
 
   /** Opens the store on a migrated database and starts its watch feed. */

@@ -133,6 +133,24 @@ export class WatchFeed {
   }
 
   /**
+   * Takes the changes this instance just committed (hot path). When they follow
+   * the last delivered revision directly, they are delivered as they are; when
+   * another instance's writes came in between, the feed reads history instead,
+   * so the order stays the database's.
+   */
+  deliverCommitted(events: WatchEvent[]): void {
+    const first = events[0];
+    const last = events[events.length - 1];
+    if (this.closed || !first || !last) return;
+    if (first.revision === this.revision + 1) {
+      if (last.revision > this.known) this.known = last.revision;
+      this.deliver(events);
+    } else if (last.revision > this.revision) {
+      void this.pump(last.revision);
+    }
+  }
+
+  /**
    * Reads and delivers new history rows; concurrent calls share one reader. With
    * `committed` (a revision known to be committed) it reads only if that revision
    * has not been delivered yet, so that a notification arriving while the reader

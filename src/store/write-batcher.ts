@@ -1,6 +1,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { Sql } from "./database.ts";
 import { StoreClosedError, translatePostgresError } from "./errors.ts";
+import type { WatchEvent } from "./watch-event.ts";
 
 export type WriteKind = "create" | "update" | "delete";
 
@@ -20,7 +21,7 @@ export interface WriteOutcome {
   /** The new revision when ok; the key's current revision on exists/conflict. */
   revision: number;
   createRevision: number;
-  /** The deleted value, for an ok delete. */
+  /** The replaced value, for an ok update or delete. */
   prevValue: string | null;
 }
 
@@ -34,6 +35,7 @@ interface ApplyRow {
   o_outcome: WriteOutcomeCode;
   o_revision: number;
   o_create_revision: number;
+  o_prev_revision: number;
   o_prev_value: string | null;
 }
 
@@ -63,8 +65,8 @@ export class WriteBatcher {
   constructor(
     private readonly sql: Sql,
     private readonly log: Logger,
-    /** Called after each committed batch with its highest revision. */
-    private readonly onCommit: (revision: number) => void,
+    /** Called after each committed batch with its changes, in revision order. */
+    private readonly onCommit: (events: WatchEvent[]) => void,
   ) {}
 
   submit(op: WriteOp): Promise<WriteOutcome> {
@@ -123,7 +125,7 @@ export class WriteBatcher {
     let rows: ApplyRow[];
     try {
       rows = await this.sql<ApplyRow[]>`
-        select o_outcome, o_revision, o_create_revision, o_prev_value
+        select o_outcome, o_revision, o_create_revision, o_prev_revision, o_prev_value
         from kubun_apply(${kinds}::text[], ${keys}::text[], ${values}::text[], ${expected}::bigint[])`;
     } catch (error) {
       const translated = translatePostgresError(error);
@@ -132,7 +134,7 @@ export class WriteBatcher {
       return;
     }
     const elapsed = performance.now() - started;
-    let highest = 0;
+    const committed: WatchEvent[] = [];
     for (let i = 0; i < batch.length; i++) {
       const row = rows[i];
       const pending = batch[i] as Pending;
@@ -142,7 +144,17 @@ export class WriteBatcher {
         );
         continue;
       }
-      if (row.o_outcome === "ok" && row.o_revision > highest) highest = row.o_revision;
+      if (row.o_outcome === "ok") {
+        committed.push({
+          type: pending.op.kind === "delete" ? "delete" : "put",
+          key: pending.op.key,
+          revision: row.o_revision,
+          createRevision: row.o_create_revision,
+          prevRevision: row.o_prev_revision,
+          value: pending.op.value,
+          prevValue: row.o_prev_value,
+        });
+      }
       if (this.log.isDebug()) {
         this.log.debug(pending.op.kind, {
           key: pending.op.key,
@@ -161,6 +173,6 @@ export class WriteBatcher {
     if (elapsed > slowBatchMs) {
       this.log.warn("slow write batch", { ops: batch.length, ms: Math.round(elapsed) });
     }
-    if (highest > 0) this.onCommit(highest);
+    if (committed.length > 0) this.onCommit(committed);
   }
 }

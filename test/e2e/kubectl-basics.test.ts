@@ -173,11 +173,34 @@ describe.each(versions)("kubectl %s against kubun", (label, binary) => {
     expect(noNamespace.stderr).toContain('namespaces "no-such-ns" not found');
   });
 
+  test("describes, annotates, sets env and resources, applies a modified file", async () => {
+    const described = await run(["describe", "deploy", "web", "-n", ns]);
+    expect(described).toMatch(/^Name:\s+web$/m);
+    expect(described).toMatch(/^Selector:\s+app=web$/m);
+    await run(["annotate", "deploy", "web", "-n", ns, "note=hello"]);
+    await run(["set", "env", "deploy/web", "-n", ns, "MODE=fast"]);
+    await run(["set", "resources", "deploy/web", "-n", ns, "--limits=cpu=500m,memory=128Mi"]);
+    const deployment = JSON.parse(await run(["get", "deploy", "web", "-n", ns, "-o", "json"]));
+    expect(deployment.metadata.annotations.note).toBe("hello");
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: "MODE", value: "fast" });
+    expect(container.resources.limits).toEqual({ cpu: "500m", memory: "128Mi" });
+    const modified = manifest(ns).replace("mode: fast", "mode: slow");
+    expect(await run(["apply", "--validate=false", "-f", "-"], modified)).toContain(
+      "configmap/settings configured",
+    );
+    expect(await run(["get", "cm", "settings", "-n", ns, "-o", "jsonpath={.data.mode}"])).toBe(
+      "slow",
+    );
+  });
+
   test("deletes by name and by label", async () => {
     await run(["delete", "cm", "gen", "-n", ns]);
     await run(["label", "cm", "settings", "-n", ns, "drop=yes"]);
     await run(["delete", "cm", "-l", "drop=yes", "-n", ns]);
     expect((await run(["get", "cm", "-n", ns, "-o", "name"])).trim()).toBe("");
+    await run(["delete", "secret", "--all", "-n", ns]);
+    expect((await run(["get", "secret", "-n", ns, "-o", "name"])).trim()).toBe("");
   });
 });
 

@@ -246,12 +246,12 @@ export class ResourceHandler {
     }
     const metadata: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continue) metadata.continue = result.continue;
-    return jsonResponse({
-      kind: `${path.kind.kind}List`,
-      apiVersion: apiVersionOf(path.kind),
-      metadata,
-      items: result.items,
-    });
+    const head = `{"kind":${JSON.stringify(`${path.kind.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(path.kind))},"metadata":${JSON.stringify(metadata)},"items":[`;
+    // Cached objects keep their JSON: a list is mostly string concatenation.
+    const items = result.shared
+      ? result.items.map((item) => registry.cache.encode(item))
+      : result.items.map((item) => JSON.stringify(item));
+    return new Response(`${head}${items.join(",")}]}`, { headers: { "content-type": "application/json" } });
   }
 
   async openWatch(
@@ -273,7 +273,21 @@ export class ResourceHandler {
     });
   }
 
-  /** How watch events' objects are encoded for this request (Table rows for kubectl get -w). */
+  /** How a watch's events are encoded: Table rows for kubectl get -w, else cached JSON. */
+  watchEncoding(
+    request: { headers: Headers },
+    kind: KindDefinition,
+    registry: ResourceRegistry,
+    query: URLSearchParams,
+  ) {
+    const format = acceptedFormat(request.headers.get("accept"), query.get("includeObject"));
+    const transform = this.watchTransform(request, kind, query);
+    return format.table
+      ? { transform }
+      : { transform, encode: (object: KubeObject) => registry.cache.encode(object) };
+  }
+
+  /** How watch events' objects are transformed for this request (Table rows for kubectl get -w). */
   watchTransform(request: { headers: Headers }, kind: KindDefinition, query: URLSearchParams) {
     const format = acceptedFormat(request.headers.get("accept"), query.get("includeObject"));
     if (!format.table) return (object: KubeObject) => object;
@@ -294,7 +308,7 @@ export class ResourceHandler {
     return watchResponse(watch, {
       timeoutSeconds: integerParam(query, "timeoutSeconds"),
       allowWatchBookmarks: booleanParam(query, "allowWatchBookmarks"),
-      transform: this.watchTransform(request, path.kind, query),
+      ...this.watchEncoding(request, path.kind, registry, query),
     });
   }
 

@@ -11,6 +11,11 @@ export interface WatchStreamOptions {
   allowWatchBookmarks: boolean;
   /** Turns each event's object into what the client asked for (e.g. a Table row). */
   transform: (object: KubeObject, first: boolean) => KubeObject;
+  /**
+   * Encodes an untransformed object; the watch cache's encoder reuses one JSON
+   * string for every watcher of the same event (hot path: fan-out).
+   */
+  encode?: (object: KubeObject) => string;
 }
 
 /**

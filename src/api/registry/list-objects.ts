@@ -14,7 +14,9 @@ export interface ListOptions {
 }
 
 export interface ListResult {
+  /** With `shared`, the watch cache's own objects: encode them, never change them. */
   items: KubeObject[];
+  shared?: boolean;
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
@@ -77,9 +79,9 @@ export async function listObjects(
   const items: KubeObject[] = [];
   for (const object of objects) {
     if (namespace && object.metadata?.namespace !== namespace) continue;
-    if (!options.predicate || options.predicate(object)) items.push(structuredClone(object));
+    if (!options.predicate || options.predicate(object)) items.push(object);
   }
-  return { items, resourceVersion: String(revision) };
+  return { items, resourceVersion: String(revision), shared: true };
 }
 
 async function waitForCache(registry: ResourceRegistry, revision: number): Promise<void> {

@@ -44,6 +44,10 @@ export class WatchCache {
   /** The oldest revision a watch may resume from: events after it are all in `events`. */
   private floor = 0;
   private readonly listeners = new Set<CacheListener>();
+  /** Keys in order, rebuilt only after a key is added or removed (not on every list). */
+  private sortedKeys: string[] | null = null;
+  /** JSON of cached objects, made once per object version (objects here never change). */
+  private readonly encoded = new WeakMap<KubeObject, string>();
   private watcher: Watcher | null = null;
   private ready: Promise<void> | null = null;
   private stopped = false;
@@ -82,12 +86,22 @@ export class WatchCache {
     }
   }
 
-  /** Objects in key order. */
+  /** Objects in key order (shared: read them, never change them). */
   list(): { objects: KubeObject[]; revision: number } {
-    const keys = [...this.objects.keys()].sort();
+    this.sortedKeys ??= [...this.objects.keys()].sort();
     const objects: KubeObject[] = [];
-    for (const key of keys) objects.push((this.objects.get(key) as { object: KubeObject }).object);
+    for (const key of this.sortedKeys) objects.push((this.objects.get(key) as { object: KubeObject }).object);
     return { objects, revision: this.progress() };
+  }
+
+  /** The JSON of an object handed out by this cache, encoded once (hot path: lists). */
+  encode(object: KubeObject): string {
+    let json = this.encoded.get(object);
+    if (json === undefined) {
+      json = JSON.stringify(object);
+      this.encoded.set(object, json);
+    }
+    return json;
   }
 
   get(key: string): KubeObject | undefined {
@@ -140,6 +154,7 @@ export class WatchCache {
         startAfter: last,
       });
     }
+    this.sortedKeys = null;
     this.revision = snapshot;
     this.floor = snapshot;
     this.watcher = this.store.watch(this.prefix, snapshot);
@@ -153,6 +168,7 @@ export class WatchCache {
         let cacheEvent: CacheEvent;
         if (event.type === "put") {
           const object = this.decode(event.value as string, event.revision);
+          if (!previous) this.sortedKeys = null;
           this.objects.set(event.key, { object, revision: event.revision });
           cacheEvent = {
             type: previous ? "MODIFIED" : "ADDED",
@@ -163,6 +179,7 @@ export class WatchCache {
           };
         } else {
           this.objects.delete(event.key);
+          this.sortedKeys = null;
           const last = previous?.object ?? this.decode(event.prevValue ?? "{}", event.revision);
           cacheEvent = {
             type: "DELETED",
@@ -186,6 +203,7 @@ export class WatchCache {
       this.listeners.clear();
       // Start over from a fresh list on next use.
       this.objects.clear();
+      this.sortedKeys = null;
       this.events = [];
       this.ready = null;
       this.watcher = null;
