@@ -251,7 +251,9 @@ export class ResourceHandler {
     const items = result.shared
       ? result.items.map((item) => registry.cache.encode(item))
       : result.items.map((item) => JSON.stringify(item));
-    return new Response(`${head}${items.join(",")}]}`, { headers: { "content-type": "application/json" } });
+    return new Response(`${head}${items.join(",")}]}`, {
+      headers: { "content-type": "application/json" },
+    });
   }
 
   async openWatch(

@@ -90,7 +90,8 @@ export class WatchCache {
   list(): { objects: KubeObject[]; revision: number } {
     this.sortedKeys ??= [...this.objects.keys()].sort();
     const objects: KubeObject[] = [];
-    for (const key of this.sortedKeys) objects.push((this.objects.get(key) as { object: KubeObject }).object);
+    for (const key of this.sortedKeys)
+      objects.push((this.objects.get(key) as { object: KubeObject }).object);
     return { objects, revision: this.progress() };
   }
 
