@@ -8,6 +8,7 @@ import type {
 import type { KindRegistry } from "../../resources/kind-registry.ts";
 import { StatusError } from "../errors/status-error.ts";
 import type { ResourceRegistry } from "../registry/resource-registry.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 
 /** How often the object graph is swept. */
 const sweepMs = 1000;
@@ -33,30 +34,22 @@ interface Node {
  * watch caches, until the controller manager takes it over.
  */
 export class GarbageCollector {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly kinds: KindRegistry,
     private readonly registry: (kind: KindDefinition) => ResourceRegistry,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.task = new PeriodicTask(() => this.sweep(), sweepMs, log, "garbage collection");
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), sweepMs);
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  kick(): void {
-    if (this.running) return;
-    this.running = this.sweep()
-      .catch((error) => this.log.warn("garbage collection failed; will retry", { error }))
-      .finally(() => {
-        this.running = null;
-      });
+    this.task.stop();
   }
 
   private async sweep(): Promise<void> {

@@ -3,6 +3,7 @@ import type { KindDefinition, KubeObject, RequestContext } from "../../resources
 import type { KindRegistry } from "../../resources/kind-registry.ts";
 import { listObjects } from "../registry/list-objects.ts";
 import type { ResourceRegistry } from "../registry/resource-registry.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 
 /** How often terminating namespaces are looked at again while their content drains. */
 const retryMs = 1000;
@@ -21,30 +22,22 @@ const system: RequestContext = {
  * controller manager takes it over.
  */
 export class NamespaceFinalizer {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly kinds: KindRegistry,
     private readonly registry: (kind: KindDefinition) => ResourceRegistry,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.sweep(), retryMs, log, "namespace cleanup");
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), retryMs);
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  kick(): void {
-    if (this.running) return;
-    this.running = this.sweep()
-      .catch((error) => this.log.warn("namespace cleanup failed; will retry", { error }))
-      .finally(() => {
-        this.running = null;
-      });
+    this.task.stop();
   }
 
   private async sweep(): Promise<void> {
