@@ -99,6 +99,42 @@ export function conflict(subject: Subject, reason: string): StatusError {
   );
 }
 
+/** One field another manager owns with a different value (see applyConflict). */
+export interface FieldManagerConflict {
+  /** The manager as upstream prints it: `"kubectl"`, or `"x" using apps/v1` for an Update entry. */
+  manager: string;
+  /** The field as upstream prints a path: `.spec.replicas`. */
+  field: string;
+}
+
+/**
+ * A server-side apply that would change fields other managers own. The texts
+ * are upstream's: kubectl prints the message and offers --force-conflicts.
+ */
+export function applyConflict(conflicts: readonly FieldManagerConflict[]): StatusError {
+  const causes = conflicts.map((c) => ({
+    reason: "FieldManagerConflict",
+    message: `conflict with ${c.manager}`,
+    field: c.field,
+  }));
+  let message: string;
+  if (conflicts.length === 1) {
+    const [only] = conflicts as [FieldManagerConflict];
+    message = `Apply failed with 1 conflict: conflict with ${only.manager}: ${only.field}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const c of conflicts)
+      byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
+    const lines: string[] = [];
+    for (const manager of [...byManager.keys()].sort()) {
+      lines.push(`conflicts with ${manager}:`);
+      for (const field of byManager.get(manager) ?? []) lines.push(`- ${field}`);
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join("\n")}`;
+  }
+  return failure(409, "Conflict", message, { causes });
+}
+
 /** The message kubectl shows for a stale resourceVersion. */
 export const modifiedConflictReason =
   "the object has been modified; please apply your changes to the latest version and try again";

@@ -1,5 +1,6 @@
 import type { KindDefinition, KubeObject, RequestContext } from "../../resources/kind.ts";
 import { apiVersionOf, verbsOf } from "../../resources/kind-registry.ts";
+import { recordUpdate } from "../apply/managed-fields.ts";
 import { badRequest, methodNotAllowed, notFound } from "../errors/status-error.ts";
 import { listObjects } from "../registry/list-objects.ts";
 import { ObjectWatch } from "../registry/object-watch.ts";
@@ -329,18 +330,38 @@ export class ResourceHandler {
     if (type !== patchTypes.json && patch && typeof patch === "object") {
       this.checkFields(patch, path.kind, options.fieldValidation, warnings, true);
     }
+    const isApply = type === patchTypes.apply;
+    const owner = {
+      // Apply must name its manager; other writes default to the client's name, as upstream.
+      fieldManager: options.fieldManager ?? (isApply ? undefined : userAgentManager(request)),
+      force: booleanParam(query, "force"),
+      subresource,
+    };
+    if (owner.force && !isApply)
+      throw badRequest("force: Forbidden: may not be specified for non-apply patch");
     try {
       const patched = await registry.modify(
         context,
         path.name,
-        (current) => applyPatch(path.kind, current, type, patch, options.fieldManager),
+        (current) => {
+          const old = structuredClone(current);
+          const next = applyPatch(path.kind, current, type, patch, owner);
+          if (isApply) return next;
+          return recordUpdate({
+            kind: path.kind,
+            old,
+            next,
+            manager: owner.fieldManager,
+            subresource,
+          });
+        },
         { ...options, subresource },
       );
       return jsonResponse(patched, 200, warningHeader(warnings));
     } catch (error) {
       // Server-side apply creates what does not exist yet.
       if (type === patchTypes.apply && isNotFound(error) && !subresource) {
-        const object = appliedObject(patch, options.fieldManager);
+        const object = appliedObject(path.kind, patch, owner);
         object.metadata = { ...object.metadata, name: path.name };
         return jsonResponse(
           await registry.create(context, object, options),
@@ -454,6 +475,13 @@ export class ResourceHandler {
     );
     return object as Record<string, unknown>;
   }
+}
+
+/** Upstream's default field manager: the user agent up to its first "/" ("kubectl-edit/v1.33…"). */
+function userAgentManager(request: Request): string | undefined {
+  const agent = request.headers.get("user-agent");
+  if (!agent) return undefined;
+  return agent.split("/")[0]?.slice(0, 128) || undefined;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -13,6 +13,7 @@ import { validateObjectMeta } from "../../resources/validation/object-meta.ts";
 import { KeyExistsError, RevisionMismatchError } from "../../store/errors.ts";
 import type { ListOptions, ListResult, RevisionStore } from "../../store/revision-store.ts";
 import type { AdmissionChain, AdmissionRequest } from "../admission/admission.ts";
+import { recordUpdate } from "../apply/managed-fields.ts";
 import {
   badRequest,
   conflict,
@@ -97,6 +98,7 @@ export class ResourceRegistry {
     options: WriteOptions,
   ): Promise<KubeObject> {
     const object = this.adopt(input, false);
+    recordUpdate({ kind: this.kind, old: null, next: object, manager: options.fieldManager });
     const meta = object.metadata ?? {};
     object.metadata = meta;
     if (this.kind.namespaced) {
@@ -171,7 +173,9 @@ export class ResourceRegistry {
         if (precondition && precondition !== current.metadata?.resourceVersion) {
           throw conflict(this.subject(name), modifiedConflictReason);
         }
-        return this.adopt(input);
+        const next = this.adopt(input);
+        const { fieldManager: manager, subresource } = options;
+        return recordUpdate({ kind: this.kind, old: current, next, manager, subresource });
       },
       options,
     );
