@@ -129,11 +129,10 @@ export class RevisionStore {
     this.assertOpen();
     try {
       if (revision === undefined) {
-        const [row] = await this.db
-          .select()
-          .from(schema.current)
-          .where(eq(schema.current.key, key));
-        return row ?? null;
+        // Hot path (every GET and every update's read): plain SQL, no query builder.
+        const [row] = await this.sql<CurrentRow[]>`
+          select key, value, revision, create_revision from kubun_current where key = ${key}`;
+        return row ? toKeyValue(row) : null;
       }
       const [row] = await this.sql<
         (CurrentRow & { deleted: boolean | null; current: number; compacted: number })[]
@@ -212,10 +211,9 @@ export class RevisionStore {
   async currentRevision(): Promise<number> {
     this.assertOpen();
     try {
-      const [row] = await this.db
-        .select({ revision: schema.counter.revision })
-        .from(schema.counter)
-        .where(eq(schema.counter.id, 1));
+      // Hot path: every consistent list and watch asks for it.
+      const [row] = await this.sql<{ revision: number }[]>`
+        select revision from kubun_counter where id = 1`;
       return row?.revision ?? 0;
     } catch (error) {
       throw translatePostgresError(error);
