@@ -187,3 +187,25 @@ describe("bad requests get a Status and store nothing", () => {
     expect(version.status).toBe(200);
   });
 });
+
+describe("collections", () => {
+  test("DELETE on a collection removes what the selector matches and nothing else", async () => {
+    for (const [name, team] of [
+      ["dc-1", "x"],
+      ["dc-2", "x"],
+      ["dc-3", "y"],
+    ] as const) {
+      await api.request("POST", configmaps, json({ metadata: { name, labels: { team } } }));
+    }
+    const response = await api.request("DELETE", `${configmaps}?labelSelector=team%3Dx`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      kind: string;
+      items: { metadata: { name: string } }[];
+    };
+    expect(body.kind).toBe("ConfigMapList");
+    expect(body.items.map((i) => i.metadata.name).sort()).toEqual(["dc-1", "dc-2"]);
+    expect(await stored("dc-1")).toBe(false);
+    expect(await stored("dc-3")).toBe(true);
+  });
+});

@@ -91,6 +91,9 @@ describe.each(versions)("kubectl %s against kubun", (label, binary) => {
     const wide = await run(["get", "deploy", "web", "-n", ns, "-o", "wide"]);
     expect(wide).toMatch(/CONTAINERS\s+IMAGES\s+SELECTOR/);
     expect(wide).toContain("nginx:1.25");
+    const yaml = await run(["get", "cm", "settings", "-n", ns, "-o", "yaml"]);
+    expect(yaml).toMatch(/^kind: ConfigMap$/m);
+    expect(yaml).toMatch(/^ {2}mode: fast$/m);
     const json = JSON.parse(await run(["get", "cm", "settings", "-n", ns, "-o", "json"]));
     expect(json.data).toEqual({ mode: "fast" });
     expect(Number(json.metadata.resourceVersion)).toBeGreaterThan(0);

@@ -83,3 +83,82 @@ describe("editing", () => {
     expect(stale.stderr).toContain("the object has been modified");
   });
 });
+
+describe("server-side behaviour users rely on", () => {
+  test("a pod bound to a node is deleted gracefully; grace period 0 removes it", async () => {
+    await cluster.ok(["apply", "--validate=false", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "bound" },
+        spec: { nodeName: "node-a", containers: [{ name: "c", image: "busybox" }] },
+      }),
+    });
+    await cluster.ok(["delete", "pod", "bound", "--wait=false"]);
+    const pod = JSON.parse(await cluster.ok(["get", "pod", "bound", "-o", "json"]));
+    expect(pod.metadata.deletionTimestamp).toBeTruthy();
+    expect(pod.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(await cluster.ok(["get", "pod", "bound"])).toContain("Terminating");
+    await cluster.ok(["delete", "pod", "bound", "--grace-period=0", "--force"]);
+    expect((await cluster.kubectl(["get", "pod", "bound"])).stderr).toContain(
+      'pods "bound" not found',
+    );
+  });
+
+  test("a pod nobody runs is deleted at once", async () => {
+    await cluster.ok(["run", "unbound", "--image=busybox"]);
+    await cluster.ok(["delete", "pod", "unbound", "--wait=false"]);
+    expect((await cluster.kubectl(["get", "pod", "unbound"])).stderr).toContain(
+      'pods "unbound" not found',
+    );
+  });
+
+  test("a taken cluster IP is refused, and released when its Service goes", async () => {
+    await cluster.ok([
+      "create",
+      "service",
+      "clusterip",
+      "first",
+      "--tcp=80:80",
+      "--clusterip=10.43.200.200",
+    ]);
+    const clash = await cluster.kubectl([
+      "create",
+      "service",
+      "clusterip",
+      "second",
+      "--tcp=80:80",
+      "--clusterip=10.43.200.200",
+    ]);
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toContain("provided IP is already allocated");
+    await cluster.ok(["delete", "service", "first"]);
+    await cluster.ok([
+      "create",
+      "service",
+      "clusterip",
+      "second",
+      "--tcp=80:80",
+      "--clusterip=10.43.200.200",
+    ]);
+    expect(await cluster.ok(["get", "svc", "second", "-o", "jsonpath={.spec.clusterIP}"])).toBe(
+      "10.43.200.200",
+    );
+  });
+
+  test("a server-side dry run stores nothing", async () => {
+    const out = await cluster.ok([
+      "create",
+      "configmap",
+      "dry",
+      "--from-literal=a=b",
+      "--dry-run=server",
+      "-o",
+      "json",
+    ]);
+    expect(JSON.parse(out).metadata.uid).toBeTruthy();
+    expect((await cluster.kubectl(["get", "configmap", "dry"])).stderr).toContain(
+      'configmaps "dry" not found',
+    );
+  });
+});
