@@ -342,23 +342,26 @@ describe.each(versions)("kubectl %s create generators", (label, binary) => {
   });
 });
 
-describe("kubectl output forms and discovery", () => {
+describe.each(versions)("kubectl %s output forms and discovery", (label, binary) => {
+  const forms = `forms-${label.replace(".", "")}`;
+  const ok = (args: string[], options: { input?: string } = {}): Promise<string> =>
+    cluster.ok(args, { binary, ...options });
   test("custom columns, sort-by, all namespaces, field and label selectors", async () => {
-    await cluster.ok(["create", "namespace", "forms"]);
+    await ok(["create", "namespace", forms]);
     const sizes: [string, string][] = [
       ["b", "2"],
       ["a", "3"],
       ["c", "1"],
     ];
     for (const [name, size] of sizes) {
-      await cluster.ok(["create", "configmap", name, "-n", "forms", `--from-literal=size=${size}`]);
-      await cluster.ok(["label", "configmap", name, "-n", "forms", `size=${size}`]);
+      await ok(["create", "configmap", name, "-n", forms, `--from-literal=size=${size}`]);
+      await ok(["label", "configmap", name, "-n", forms, `size=${size}`]);
     }
-    const columns = await cluster.ok([
+    const columns = await ok([
       "get",
       "cm",
       "-n",
-      "forms",
+      forms,
       "-l",
       "size",
       "-o",
@@ -376,23 +379,15 @@ describe("kubectl output forms and discovery", () => {
       ["b", "2"],
       ["a", "3"],
     ]);
-    const all = await cluster.ok(["get", "cm", "-A", "--field-selector", "metadata.name=a"]);
-    expect(all).toMatch(/^forms\s+a\s+1/m);
-    const labels = await cluster.ok([
-      "get",
-      "cm",
-      "-n",
-      "forms",
-      "--show-labels",
-      "-l",
-      "size in (1,2)",
-    ]);
+    const all = await ok(["get", "cm", "-A", "--field-selector", "metadata.name=a"]);
+    expect(all).toMatch(new RegExp(`^${forms}\\s+a\\s+1`, "m"));
+    const labels = await ok(["get", "cm", "-n", forms, "--show-labels", "-l", "size in (1,2)"]);
     expect(labels).toMatch(/^b\s.*size=2$/m);
     expect(labels).not.toMatch(/^a\s/m);
   });
 
   test("api-versions, api-resources, explain and get --raw", async () => {
-    const versions = await cluster.ok(["api-versions"]);
+    const versions = await ok(["api-versions"]);
     for (const v of [
       "v1",
       "apps/v1",
@@ -402,31 +397,36 @@ describe("kubectl output forms and discovery", () => {
     ]) {
       expect(versions.split("\n")).toContain(v);
     }
-    const resources = await cluster.ok(["api-resources"]);
+    const resources = await ok(["api-resources"]);
     expect(resources).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m);
-    for (const binary of [kubectlBinaries.v127, kubectlBinaries.v133]) {
-      const explained = await cluster.ok(["explain", "pod.spec.containers"], { binary });
-      expect(explained).toContain("KIND:");
-      expect(explained).toMatch(/image\s+<string>/);
-    }
-    const raw = JSON.parse(await cluster.ok(["get", "--raw", "/api/v1/namespaces/default"]));
+    const explained = await ok(["explain", "pod.spec.containers"]);
+    expect(explained).toContain("KIND:");
+    expect(explained).toMatch(/image\s+<string>/);
+    const raw = JSON.parse(await ok(["get", "--raw", "/api/v1/namespaces/default"]));
     expect(raw.metadata.name).toBe("default");
   });
 
   test("apply --server-side, diff and wait --for=delete", async () => {
     const manifest = (replicas: number) =>
-      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ssa, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ssa}}\n  template:\n    metadata: {labels: {app: ssa}}\n    spec:\n      containers: [{name: c, image: busybox}]\n`;
-    expect(
-      await cluster.ok(["apply", "--server-side", "-f", "-"], { input: manifest(1) }),
-    ).toContain("deployment.apps/ssa serverside-applied");
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ssa-${label.replace(".", "")}, namespace: default}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ssa}}\n  template:\n    metadata: {labels: {app: ssa}}\n    spec:\n      containers: [{name: c, image: busybox}]\n`;
+    expect(await ok(["apply", "--server-side", "-f", "-"], { input: manifest(1) })).toContain(
+      `deployment.apps/ssa-${label.replace(".", "")} serverside-applied`,
+    );
     const managed = JSON.parse(
-      await cluster.ok(["get", "deploy", "ssa", "-o", "json", "--show-managed-fields"]),
+      await ok([
+        "get",
+        "deploy",
+        `ssa-${label.replace(".", "")}`,
+        "-o",
+        "json",
+        "--show-managed-fields",
+      ]),
     );
     expect(managed.metadata.managedFields[0].manager).toBe("kubectl");
-    const diff = await cluster.kubectl(["diff", "-f", "-"], { input: manifest(3) });
+    const diff = await cluster.kubectl(["diff", "-f", "-"], { binary, input: manifest(3) });
     expect(diff.code).toBe(1);
     expect(diff.stdout).toContain("+  replicas: 3");
-    await cluster.ok(["delete", "deploy", "ssa", "--wait=false"]);
-    await cluster.ok(["wait", "--for=delete", "deploy/ssa", "--timeout=30s"]);
+    await ok(["delete", "deploy", `ssa-${label.replace(".", "")}`, "--wait=false"]);
+    await ok(["wait", "--for=delete", `deploy/ssa-${label.replace(".", "")}`, "--timeout=30s"]);
   });
 });
