@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { logger } from "../../src/log/logger.ts";
+import { isAlive } from "../../src/store/data-dir-lock.ts";
 import { type DatabaseOptions, openDatabase, type Sql } from "../../src/store/database.ts";
 import { EmbeddedPostgres } from "../../src/store/embedded-postgres.ts";
 import { runMigrations } from "../../src/store/migrate.ts";
@@ -26,7 +27,19 @@ const root = join(tmpdir(), `kubun-test-pg-${process.pid}`);
 let server: Promise<EmbeddedPostgres> | null = null;
 let counter = 0;
 
+/** Servers of earlier runs that were killed before they could stop theirs. */
+async function removeStaleServers(): Promise<void> {
+  for (const entry of await readdir(tmpdir())) {
+    const match = /^kubun-test-pg-(\d+)$/.exec(entry);
+    if (!match || isAlive(Number(match[1]))) continue;
+    const dataDir = join(tmpdir(), entry);
+    await new EmbeddedPostgres({ dataDir, log: logger("test-postgres") }).stop().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function startServer(): Promise<EmbeddedPostgres> {
+  await removeStaleServers();
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true, mode: 0o755 });
   const pg = new EmbeddedPostgres({
