@@ -91,6 +91,9 @@ export class WriteBatcher {
     while (this.queue.length > 0) {
       // Let the writers whose promises just resolved submit their next write (several
       // microtask hops away) so that it joins this batch instead of the one after.
+      // Also before the first batch: a drain usually starts from the first of those
+      // writers, with the others a few microtasks behind (measured: skipping it here
+      // halves the rate at 16 writers).
       await new Promise((resolve) => setImmediate(resolve));
       const batch = this.takeBatch();
       await this.apply(batch);
