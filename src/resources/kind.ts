@@ -129,4 +129,15 @@ export interface KindDefinition {
   selectableFields?(object: KubeObject): Record<string, string>;
   /** Whether a spec change bumps metadata.generation (kinds with a spec; default true when hasStatus). */
   tracksGeneration?: boolean;
+  /**
+   * Writable subresources with their own strategy (e.g. a CSR's "approval"): `prepare`
+   * builds the object to store from the request and the stored one, `validate`
+   * replaces the kind's update validation for that subresource.
+   */
+  subresourceStrategies?: Readonly<Record<string, SubresourceStrategy>>;
+}
+
+export interface SubresourceStrategy {
+  prepare(object: KubeObject, old: KubeObject): void;
+  validate(object: KubeObject, old: KubeObject): FieldError[];
 }

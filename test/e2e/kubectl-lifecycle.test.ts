@@ -162,3 +162,49 @@ describe("server-side behaviour users rely on", () => {
     );
   });
 });
+
+describe("certificate signing requests", () => {
+  test("kubectl certificate approve and deny write the conditions", async () => {
+    const key = join(cluster.dataDir, "user.key");
+    const csr = join(cluster.dataDir, "user.csr");
+    const made = Bun.spawnSync([
+      "openssl",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      csr,
+      "-subj",
+      "/CN=alice/O=dev",
+    ]);
+    expect(made.exitCode).toBe(0);
+    const request = Buffer.from(await Bun.file(csr).text()).toString("base64");
+    for (const name of ["alice", "mallory"]) {
+      await cluster.ok(["apply", "-f", "-"], {
+        input: JSON.stringify({
+          apiVersion: "certificates.k8s.io/v1",
+          kind: "CertificateSigningRequest",
+          metadata: { name },
+          spec: {
+            request,
+            signerName: "kubernetes.io/kube-apiserver-client",
+            usages: ["client auth"],
+          },
+        }),
+      });
+    }
+    await cluster.ok(["certificate", "approve", "alice"]);
+    await cluster.ok(["certificate", "deny", "mallory"]);
+    const table = await cluster.ok(["get", "csr"]);
+    expect(table).toMatch(/^alice\s.*Approved/m);
+    expect(table).toMatch(/^mallory\s.*Denied/m);
+    const alice = JSON.parse(await cluster.ok(["get", "csr", "alice", "-o", "json"]));
+    expect(alice.status.conditions[0]).toMatchObject({ type: "Approved", status: "True" });
+  });
+});

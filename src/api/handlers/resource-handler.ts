@@ -161,6 +161,14 @@ export class ResourceHandler {
         await registry.update(context, path.name, object, { ...options, subresource: "finalize" }),
       );
     }
+    if (path.kind.subresourceStrategies?.[sub] && (method === "PUT" || method === "PATCH")) {
+      if (method === "PATCH") return this.patch(request, path, registry, context, query, sub);
+      const options = writeOptions(query);
+      const { object } = await this.decodeWrite(request, path.kind, "Ignore");
+      return jsonResponse(
+        await registry.update(context, path.name, object, { ...options, subresource: sub }),
+      );
+    }
     if (sub === "scale" && path.kind.scale) {
       if (method === "GET")
         return jsonResponse(getScale(path.kind, await registry.get(path.namespace, path.name)));

@@ -296,12 +296,14 @@ export class ResourceRegistry {
           "the namespace of the provided object does not match the namespace sent on the request",
         );
       }
+      const strategy = this.kind.subresourceStrategies?.[subresource];
       const next =
         subresource === "status"
           ? this.withStatusOnly(old, object)
           : subresource === "finalize"
             ? withSpecFinalizersOnly(old, object)
             : object;
+      strategy?.prepare(next, old);
       this.keepSystemMetadata(next, old);
       const request = this.admissionRequest("UPDATE", next, old, context, subresource);
       await this.admission.mutate(request);
@@ -312,7 +314,10 @@ export class ResourceRegistry {
       }
       this.kind.defaults?.(next);
       this.bumpGeneration(next, old);
-      this.throwIfInvalid(next, this.validateUpdate(next, old, context));
+      this.throwIfInvalid(
+        next,
+        strategy ? strategy.validate(next, old) : this.validateUpdate(next, old, context),
+      );
       await this.admission.validate(request);
       const nextMeta = next.metadata ?? {};
       if (isDeepStrictEqual(withoutVersion(next), withoutVersion(old))) return old;

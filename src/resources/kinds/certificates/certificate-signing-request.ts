@@ -34,6 +34,13 @@ export const certificateSigningRequestKind: KindDefinition = {
   },
   validate: (object) => validateCertificateSigningRequest(object),
   validateUpdate: (object, old) => validateCertificateSigningRequestUpdate(object, old),
+  subresourceStrategies: {
+    // `kubectl certificate approve|deny` writes the Approved/Denied conditions here only.
+    approval: {
+      prepare: (object, old) => prepareCertificateSigningRequestApproval(object, old),
+      validate: (object, old) => validateCertificateSigningRequestApproval(object, old),
+    },
+  },
   selectableFields: (object) => ({
     "spec.signerName": stringOf(recordOf(object.spec)?.signerName),
   }),
