@@ -82,6 +82,11 @@ export async function runServer(argv: string[]): Promise<number> {
   }
   const nodePorts = parsePortRange(flags["service-node-port-range"] ?? "");
   const log = logger("server");
+  // Listen for signals from the start: one that arrives while starting up (or just
+  // after "ready" is printed) still gets an orderly shutdown.
+  const stopped = Promise.withResolvers<string>();
+  process.once("SIGINT", () => stopped.resolve("SIGINT"));
+  process.once("SIGTERM", () => stopped.resolve("SIGTERM"));
   const dataDir = flags["data-dir"] ?? defaultDataDir();
   const advertise = flags["advertise-address"] ?? defaultAdvertiseAddress();
   log.info("starting", { dataDir });
@@ -127,9 +132,6 @@ export async function runServer(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const stopped = Promise.withResolvers<string>();
-  process.once("SIGINT", () => stopped.resolve("SIGINT"));
-  process.once("SIGTERM", () => stopped.resolve("SIGTERM"));
   const signal = await stopped.promise;
   log.info("shutting down", { signal });
   await api.stop();

@@ -227,10 +227,16 @@ export class WatchFeed {
       this.revision = event.revision;
       this.recent.push(event);
       for (const watcher of this.watchers) {
-        if (watcher.live && watcher.matches(event.key)) watcher.push(event);
+        // A watcher may start ahead of the feed (from a list read straight from the
+        // table): it has those revisions already and must not get them again.
+        if (watcher.live && event.revision > watcher.cursor && watcher.matches(event.key)) {
+          watcher.push(event);
+        }
       }
     }
-    for (const watcher of this.watchers) if (watcher.live) watcher.cursor = this.revision;
+    for (const watcher of this.watchers) {
+      if (watcher.live && watcher.cursor < this.revision) watcher.cursor = this.revision;
+    }
     if (this.recent.length > this.bufferSize * 2) {
       this.recent = this.recent.slice(this.recent.length - this.bufferSize);
     }

@@ -180,3 +180,20 @@ describe("watch", () => {
     fresh.close();
   });
 });
+
+describe("watch from ahead of the feed", () => {
+  test("a watcher starting at a revision the feed has not delivered yet gets nothing twice", async () => {
+    // A feed that only reads when asked: it stays behind the table.
+    const behind = await fx.open({ listen: false, pollIntervalMs: 600_000 });
+    const r1 = await store.create("/ahead/a", "1");
+    const r2 = (await store.update("/ahead/a", "2")).revision;
+    // The caller read the table at r2 (as a list does) and watches from there.
+    const watcher = behind.watch("/ahead/", r2);
+    const r3 = (await store.update("/ahead/a", "3")).revision;
+    await behind.waitForRevision(r3);
+    const events = await take(watcher, 1);
+    watcher.close();
+    expect(events.map((e) => e.revision)).toEqual([r3]);
+    expect(r1).toBeLessThan(r2);
+  });
+});

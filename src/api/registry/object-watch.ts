@@ -117,7 +117,9 @@ export class ObjectWatch implements CacheListener, AsyncIterableIterator<ApiWatc
   }
 
   onEvent(event: CacheEvent): void {
-    if (this.ended) return;
+    // The client has everything up to the revision it started from (its list may
+    // have come straight from the store, ahead of this cache).
+    if (this.ended || event.revision <= this.revision) return;
     const now = this.wanted(event.object);
     if (event.type === "MODIFIED") {
       const before = event.prevObject !== null && this.wanted(event.prevObject);

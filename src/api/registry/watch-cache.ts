@@ -165,6 +165,9 @@ export class WatchCache {
   private async follow(watcher: Watcher): Promise<void> {
     try {
       for await (const event of watcher) {
+        // Already in the snapshot this cache loaded (the store never sends these; kept
+        // as a guard because the event window must stay in revision order).
+        if (event.revision <= this.revision) continue;
         const previous = this.objects.get(event.key);
         let cacheEvent: CacheEvent;
         if (event.type === "put") {

@@ -95,6 +95,10 @@ export class KubeApi {
       registry: (kind) => this.registry(kind),
       log,
     });
+    // Every resource's watch cache starts before the first request, as upstream's do:
+    // a client that lists from the store and then watches from that revision finds
+    // it inside the cache's window instead of getting 410 Gone.
+    await Promise.all(kinds.kinds.map((kind) => this.registry(kind).cache.start()));
     this.port = await this.server.start();
     await this.bootstrap();
     this.namespaceFinalizer = new NamespaceFinalizer(
