@@ -7,7 +7,7 @@ import type { KindDefinition, KubeObject } from "../../kind.ts";
 import { validateLabelSelector } from "../../labels/label-selector-validation.ts";
 import { type FieldError, invalid, notSupported, required } from "../../validation/field-error.ts";
 import { type FieldPath, fieldPath } from "../../validation/field-path.ts";
-import { semanticEqual, validateImmutable } from "../../validation/immutable.ts";
+import { semanticEqual } from "../../validation/immutable.ts";
 import { nameIsDNSSubdomain } from "../../validation/name-validators.ts";
 import { validateObjectMeta } from "../../validation/object-meta.ts";
 import { ensureRecord, type JsonRecord, recordOf, stringMap } from "../core/json-value.ts";
@@ -21,11 +21,10 @@ import {
   SELECTOR_MISMATCH_MESSAGE,
   selectorOf,
   sortedMap,
-  validateCollisionCountNotDecremented,
   validateLongRunningTemplate,
   validateNonnegative,
   validatePositiveIntOrPercent,
-  validateReplicaCounters,
+  validateWorkloadUpdate,
 } from "./workload-validation.ts";
 
 /**
@@ -139,35 +138,21 @@ export function validateDaemonSet(object: KubeObject): FieldError[] {
 }
 
 export function validateDaemonSetUpdate(object: KubeObject, old: KubeObject): FieldError[] {
-  const errors = validateImmutable(
-    recordOf(old.spec)?.selector,
-    recordOf(object.spec)?.selector,
-    fieldPath("spec", "selector"),
-  );
-  const status = recordOf(object.status) ?? {};
-  const statusPath = fieldPath("status");
-  errors.push(
-    ...validateReplicaCounters(
-      status,
-      statusPath,
-      [
-        "currentNumberScheduled",
-        "numberMisscheduled",
-        "desiredNumberScheduled",
-        "numberReady",
-        "observedGeneration",
-        "updatedNumberScheduled",
-        "numberAvailable",
-        "numberUnavailable",
-        "collisionCount",
-      ],
-      [],
-    ),
-  );
-  errors.push(
-    ...validateCollisionCountNotDecremented(status, recordOf(old.status) ?? {}, statusPath),
-  );
-  return errors;
+  return validateWorkloadUpdate(object, old, {
+    nonNegative: [
+      "currentNumberScheduled",
+      "numberMisscheduled",
+      "desiredNumberScheduled",
+      "numberReady",
+      "observedGeneration",
+      "updatedNumberScheduled",
+      "numberAvailable",
+      "numberUnavailable",
+      "collisionCount",
+    ],
+    boundedByReplicas: [],
+    collisionCount: true,
+  });
 }
 
 function validateUpdateStrategy(strategy: JsonRecord, path: FieldPath): FieldError[] {

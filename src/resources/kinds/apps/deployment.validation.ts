@@ -11,19 +11,17 @@ import {
   required,
 } from "../../validation/field-error.ts";
 import { type FieldPath, fieldPath } from "../../validation/field-path.ts";
-import { validateImmutable } from "../../validation/immutable.ts";
 import { nameIsDNSSubdomain } from "../../validation/name-validators.ts";
 import { validateObjectMeta } from "../../validation/object-meta.ts";
 import { type JsonRecord, recordOf } from "../core/json-value.ts";
 import {
   intOrPercentValue,
   isNotMoreThan100Percent,
-  validateCollisionCountNotDecremented,
   validateNonnegative,
   validatePositiveIntOrPercent,
-  validateReplicaCounters,
   validateReplicaSetTemplate,
   validateRequiredSelector,
+  validateWorkloadUpdate,
 } from "./workload-validation.ts";
 
 export function validateDeployment(object: KubeObject): FieldError[] {
@@ -56,50 +54,22 @@ export function validateDeployment(object: KubeObject): FieldError[] {
   return errors;
 }
 
-/**
- * apps/v1 makes the selector immutable (the old beta groups did not, which is why upstream
- * checks it in the strategy rather than in the spec validation). The status checks judge
- * what a controller writes through `/status`; the main endpoint keeps the stored status.
- */
+/** Selector immutable, status counters well formed (see validateWorkloadUpdate). */
 export function validateDeploymentUpdate(object: KubeObject, old: KubeObject): FieldError[] {
-  const errors = validateImmutable(
-    recordOf(old.spec)?.selector,
-    recordOf(object.spec)?.selector,
-    fieldPath("spec", "selector"),
-  );
-  const status = recordOf(object.status) ?? {};
-  const statusPath = fieldPath("status");
-  errors.push(
-    ...validateReplicaCounters(
-      status,
-      statusPath,
-      [
-        "observedGeneration",
-        "replicas",
-        "updatedReplicas",
-        "readyReplicas",
-        "availableReplicas",
-        "unavailableReplicas",
-        "collisionCount",
-      ],
-      ["updatedReplicas", "readyReplicas", "availableReplicas"],
-    ),
-  );
-  const available = typeof status.availableReplicas === "number" ? status.availableReplicas : 0;
-  const ready = typeof status.readyReplicas === "number" ? status.readyReplicas : 0;
-  if (available > ready) {
-    errors.push(
-      invalid(
-        statusPath.child("availableReplicas"),
-        available,
-        "cannot be greater than readyReplicas",
-      ),
-    );
-  }
-  errors.push(
-    ...validateCollisionCountNotDecremented(status, recordOf(old.status) ?? {}, statusPath),
-  );
-  return errors;
+  return validateWorkloadUpdate(object, old, {
+    nonNegative: [
+      "observedGeneration",
+      "replicas",
+      "updatedReplicas",
+      "readyReplicas",
+      "availableReplicas",
+      "unavailableReplicas",
+      "collisionCount",
+    ],
+    boundedByReplicas: ["updatedReplicas", "readyReplicas", "availableReplicas"],
+    availableNotAboveReady: true,
+    collisionCount: true,
+  });
 }
 
 function validateDeploymentStrategy(strategy: JsonRecord, path: FieldPath): FieldError[] {

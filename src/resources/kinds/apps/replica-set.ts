@@ -3,18 +3,17 @@
  * validation (`pkg/apis/apps/validation`, `pkg/registry/apps/replicaset/strategy.go`).
  */
 import type { KindDefinition, KubeObject } from "../../kind.ts";
-import { type FieldError, invalid } from "../../validation/field-error.ts";
+import type { FieldError } from "../../validation/field-error.ts";
 import { fieldPath } from "../../validation/field-path.ts";
-import { validateImmutable } from "../../validation/immutable.ts";
 import { nameIsDNSSubdomain } from "../../validation/name-validators.ts";
 import { validateObjectMeta } from "../../validation/object-meta.ts";
 import { ensureRecord, recordOf } from "../core/json-value.ts";
 import { defaultPodTemplateSpec } from "../core/pod-spec-defaults.ts";
 import {
   validateNonnegative,
-  validateReplicaCounters,
   validateReplicaSetTemplate,
   validateRequiredSelector,
+  validateWorkloadUpdate,
 } from "./workload-validation.ts";
 
 export const replicaSetKind: KindDefinition = {
@@ -74,37 +73,15 @@ export function validateReplicaSet(object: KubeObject): FieldError[] {
 
 /** The selector is immutable in apps/v1; status counters are checked for `/status` writers. */
 export function validateReplicaSetUpdate(object: KubeObject, old: KubeObject): FieldError[] {
-  const errors = validateImmutable(
-    recordOf(old.spec)?.selector,
-    recordOf(object.spec)?.selector,
-    fieldPath("spec", "selector"),
-  );
-  const status = recordOf(object.status) ?? {};
-  const statusPath = fieldPath("status");
-  errors.push(
-    ...validateReplicaCounters(
-      status,
-      statusPath,
-      [
-        "replicas",
-        "fullyLabeledReplicas",
-        "readyReplicas",
-        "availableReplicas",
-        "observedGeneration",
-      ],
-      ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"],
-    ),
-  );
-  const available = typeof status.availableReplicas === "number" ? status.availableReplicas : 0;
-  const ready = typeof status.readyReplicas === "number" ? status.readyReplicas : 0;
-  if (available > ready) {
-    errors.push(
-      invalid(
-        statusPath.child("availableReplicas"),
-        available,
-        "cannot be greater than readyReplicas",
-      ),
-    );
-  }
-  return errors;
+  return validateWorkloadUpdate(object, old, {
+    nonNegative: [
+      "replicas",
+      "fullyLabeledReplicas",
+      "readyReplicas",
+      "availableReplicas",
+      "observedGeneration",
+    ],
+    boundedByReplicas: ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"],
+    availableNotAboveReady: true,
+  });
 }

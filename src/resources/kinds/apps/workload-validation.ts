@@ -5,6 +5,7 @@
  * and policy import them from there, so the texts below are the ones kubectl shows for
  * all of those kinds.
  */
+import type { KubeObject } from "../../kind.ts";
 import { LabelSelector, type MetaV1LabelSelector } from "../../labels/label-selector.ts";
 import { validateLabelSelector } from "../../labels/label-selector-validation.ts";
 import {
@@ -14,7 +15,8 @@ import {
   notSupported,
   required,
 } from "../../validation/field-error.ts";
-import type { FieldPath } from "../../validation/field-path.ts";
+import { type FieldPath, fieldPath } from "../../validation/field-path.ts";
+import { validateImmutable } from "../../validation/immutable.ts";
 import { validateAnnotations, validateLabels } from "../../validation/labels-and-annotations.ts";
 import { regexError } from "../../validation/validation-messages.ts";
 import { type JsonRecord, recordOf, stringMap, stringOf } from "../core/json-value.ts";
@@ -248,4 +250,57 @@ export function validateCollisionCountNotDecremented(
     return [invalid(path.child("collisionCount"), next ?? 0, "cannot be decremented")];
   }
   return [];
+}
+
+export interface WorkloadStatusRules {
+  /** Counters that may not be negative. */
+  nonNegative: readonly string[];
+  /** Counters that may not exceed `status.replicas`. */
+  boundedByReplicas: readonly string[];
+  /** Deployments and ReplicaSets: availableReplicas may not exceed readyReplicas. */
+  availableNotAboveReady?: boolean;
+  /** Kinds that name revisions with `status.collisionCount`: it may only grow. */
+  collisionCount?: boolean;
+}
+
+/**
+ * The update checks the apps/v1 workloads with a selector share. apps/v1 makes the
+ * selector immutable (the old beta groups did not, which is why upstream checks it in
+ * the strategy rather than in the spec validation). The status checks judge what a
+ * controller writes through `/status`; the main endpoint keeps the stored status.
+ */
+export function validateWorkloadUpdate(
+  object: KubeObject,
+  old: KubeObject,
+  rules: WorkloadStatusRules,
+): FieldError[] {
+  const errors = validateImmutable(
+    recordOf(old.spec)?.selector,
+    recordOf(object.spec)?.selector,
+    fieldPath("spec", "selector"),
+  );
+  const status = recordOf(object.status) ?? {};
+  const statusPath = fieldPath("status");
+  errors.push(
+    ...validateReplicaCounters(status, statusPath, rules.nonNegative, rules.boundedByReplicas),
+  );
+  if (rules.availableNotAboveReady) {
+    const available = typeof status.availableReplicas === "number" ? status.availableReplicas : 0;
+    const ready = typeof status.readyReplicas === "number" ? status.readyReplicas : 0;
+    if (available > ready) {
+      errors.push(
+        invalid(
+          statusPath.child("availableReplicas"),
+          available,
+          "cannot be greater than readyReplicas",
+        ),
+      );
+    }
+  }
+  if (rules.collisionCount) {
+    errors.push(
+      ...validateCollisionCountNotDecremented(status, recordOf(old.status) ?? {}, statusPath),
+    );
+  }
+  return errors;
 }

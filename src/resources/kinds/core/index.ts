@@ -37,22 +37,3 @@ export const coreKinds: readonly KindDefinition[] = [
   serviceAccountKind,
   serviceKind,
 ];
-
-export {
-  bindingKind,
-  configMapKind,
-  endpointsKind,
-  eventKind,
-  limitRangeKind,
-  namespaceKind,
-  nodeKind,
-  persistentVolumeClaimKind,
-  persistentVolumeKind,
-  podKind,
-  podTemplateKind,
-  replicationControllerKind,
-  resourceQuotaKind,
-  secretKind,
-  serviceAccountKind,
-  serviceKind,
-};
