@@ -6,6 +6,7 @@ import { openDatabase, type Sql } from "./database.ts";
 import { EmbeddedPostgres } from "./embedded-postgres.ts";
 import { runMigrations } from "./migrate.ts";
 import { RevisionStore } from "./revision-store.ts";
+import type { ValueTransformer } from "./value-transformer.ts";
 
 export interface DatastoreOptions {
   /** kubun's data directory (lock file, embedded PostgreSQL). */
@@ -14,6 +15,12 @@ export interface DatastoreOptions {
   url?: string;
   log: Logger;
   compaction?: CompactorOptions | false;
+  /**
+   * Runs on a short-lived store before the real one opens, and returns how values
+   * are to be stored (the encryption at rest keyed by data kept in the store
+   * itself): the real store's watch feed then never holds an undecoded value.
+   */
+  prepare?: (store: RevisionStore) => Promise<ValueTransformer | undefined>;
 }
 
 /**
@@ -61,7 +68,26 @@ export class Datastore {
         await migrator.end();
       }
       const sql = openDatabase({ ...target, max: 20 });
-      const store = await RevisionStore.open(sql, { log: options.log.child("store") });
+      let transformer: ValueTransformer | undefined;
+      if (options.prepare) {
+        const early = await RevisionStore.open(sql, {
+          log: options.log.child("store"),
+          listen: false,
+          pollIntervalMs: 60_000,
+        });
+        try {
+          transformer = await options.prepare(early);
+        } catch (error) {
+          await early.close();
+          await sql.end({ timeout: 5 });
+          throw error;
+        }
+        await early.close();
+      }
+      const store = await RevisionStore.open(sql, {
+        log: options.log.child("store"),
+        transformer,
+      });
       let compactor: Compactor | null = null;
       if (options.compaction !== false) {
         compactor = new Compactor(sql, options.log.child("compactor"), options.compaction ?? {});

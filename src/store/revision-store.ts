@@ -15,6 +15,7 @@ import {
 } from "./errors.ts";
 import { exceedsValueLimit, maxValueBytes, prefixEnd, utf8Length } from "./keys.ts";
 import * as schema from "./schema.ts";
+import { identityTransformer, type ValueTransformer } from "./value-transformer.ts";
 import { WatchFeed, type WatchFeedOptions } from "./watch-feed.ts";
 import type { Watcher } from "./watcher.ts";
 import { WriteBatcher, type WriteOp, type WriteOutcome } from "./write-batcher.ts";
@@ -75,6 +76,7 @@ export class RevisionStore {
   private readonly batcher: WriteBatcher;
   private readonly feed: WatchFeed;
   private readonly log: Logger;
+  private readonly transformer: ValueTransformer;
   private closed = false;
 
   private constructor(
@@ -85,7 +87,13 @@ export class RevisionStore {
     this.db = drizzle(sql, { schema });
     this.feed = new WatchFeed(sql, this.log.child("watch"), options);
     // The writer's own instance feeds its commits to its watchers without reading them back.
-    this.batcher = new WriteBatcher(sql, this.log, (events) => this.feed.deliverCommitted(events));
+    this.transformer = options.transformer ?? identityTransformer;
+    this.batcher = new WriteBatcher(
+      sql,
+      this.log,
+      (events) => this.feed.deliverCommitted(events),
+      this.transformer,
+    );
   }
 
   /** Opens the store on a migrated database and starts its watch feed. */
@@ -132,7 +140,7 @@ export class RevisionStore {
         // Hot path (every GET and every update's read): plain SQL, no query builder.
         const [row] = await this.sql<CurrentRow[]>`
           select key, value, revision, create_revision from kubun_current where key = ${key}`;
-        return row ? toKeyValue(row) : null;
+        return row ? this.toKeyValue(row) : null;
       }
       const [row] = await this.sql<
         (CurrentRow & { deleted: boolean | null; current: number; compacted: number })[]
@@ -148,7 +156,7 @@ export class RevisionStore {
       if (!row) return null;
       this.checkReadable(revision, row.current, row.compacted);
       if (row.revision === null || row.deleted) return null;
-      return toKeyValue(row);
+      return this.toKeyValue(row);
     } catch (error) {
       throw translatePostgresError(error);
     }
@@ -198,7 +206,7 @@ export class RevisionStore {
       }
       const snapshotRevision = rows[0]?.store_revision ?? 0;
       const items: KeyValue[] = [];
-      for (const row of rows) if (row.key !== null) items.push(toKeyValue(row));
+      for (const row of rows) if (row.key !== null) items.push(this.toKeyValue(row));
       const more = limit !== null && items.length > limit;
       if (more) items.length = limit;
       return { items, revision: snapshotRevision, more };
@@ -286,16 +294,16 @@ export class RevisionStore {
     if (revision > current) throw new FutureRevisionError(revision, current);
   }
 
+  private toKeyValue(row: CurrentRow): KeyValue {
+    return {
+      key: row.key,
+      value: this.transformer.fromStorage(row.key, row.value),
+      revision: row.revision,
+      createRevision: row.create_revision,
+    };
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
-}
-
-function toKeyValue(row: CurrentRow): KeyValue {
-  return {
-    key: row.key,
-    value: row.value,
-    revision: row.revision,
-    createRevision: row.create_revision,
-  };
 }

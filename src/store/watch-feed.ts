@@ -2,6 +2,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Sql } from "./database.ts";
 import { ExpiredError, StoreClosedError, translatePostgresError } from "./errors.ts";
 import { prefixEnd } from "./keys.ts";
+import { identityTransformer, readStored, type ValueTransformer } from "./value-transformer.ts";
 import type { WatchEvent } from "./watch-event.ts";
 import { Watcher } from "./watcher.ts";
 
@@ -17,6 +18,8 @@ export interface WatchFeedOptions {
    * connections where LISTEN does not work, such as transaction-mode poolers.
    */
   listen?: boolean;
+  /** How values are stored (encryption at rest); identity by default. */
+  transformer?: ValueTransformer;
 }
 
 interface HistoryRow {
@@ -67,6 +70,7 @@ export class WatchFeed {
   private readonly pollIntervalMs: number;
   private readonly maxWatcherBacklog: number;
   private readonly listen: boolean;
+  private readonly transformer: ValueTransformer;
 
   constructor(
     private readonly sql: Sql,
@@ -77,6 +81,7 @@ export class WatchFeed {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxWatcherBacklog = options.maxWatcherBacklog ?? 100_000;
     this.listen = options.listen ?? true;
+    this.transformer = options.transformer ?? identityTransformer;
   }
 
   async start(): Promise<void> {
@@ -187,7 +192,7 @@ export class WatchFeed {
       if (this.closed) return;
       const first = rows[0];
       if (first) this.observeCompaction(first.compacted);
-      const events = toEvents(rows);
+      const events = toEvents(rows, this.transformer);
       if (events[0]) this.skipCompactedGap(events[0].revision);
       if (events.length > 0) this.deliver(events);
       if (events.length === pageSize) this.pumpAgain = true;
@@ -282,7 +287,7 @@ export class WatchFeed {
         watcher.fail(new ExpiredError(watcher.cursor, compacted));
         return;
       }
-      const events = toEvents(rows);
+      const events = toEvents(rows, this.transformer);
       for (const event of events) watcher.push(event);
       // Fewer than a page: nothing else under the prefix up to the feed's revision then.
       const last = events[events.length - 1];
@@ -316,7 +321,7 @@ export class WatchFeed {
   }
 }
 
-function toEvents(rows: HistoryRow[]): WatchEvent[] {
+function toEvents(rows: HistoryRow[], transformer: ValueTransformer): WatchEvent[] {
   const events: WatchEvent[] = [];
   for (const row of rows) {
     if (row.revision === null) continue;
@@ -326,8 +331,8 @@ function toEvents(rows: HistoryRow[]): WatchEvent[] {
       revision: row.revision,
       createRevision: row.create_revision,
       prevRevision: row.prev_revision,
-      value: row.value,
-      prevValue: row.prev_value,
+      value: readStored(transformer, row.key, row.value),
+      prevValue: readStored(transformer, row.key, row.prev_value),
     });
   }
   return events;

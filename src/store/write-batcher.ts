@@ -1,6 +1,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { Sql } from "./database.ts";
 import { StoreClosedError, translatePostgresError } from "./errors.ts";
+import { identityTransformer, readStored, type ValueTransformer } from "./value-transformer.ts";
 import type { WatchEvent } from "./watch-event.ts";
 
 export type WriteKind = "create" | "update" | "delete";
@@ -67,6 +68,7 @@ export class WriteBatcher {
     private readonly log: Logger,
     /** Called after each committed batch with its changes, in revision order. */
     private readonly onCommit: (events: WatchEvent[]) => void,
+    private readonly transformer: ValueTransformer = identityTransformer,
   ) {}
 
   submit(op: WriteOp): Promise<WriteOutcome> {
@@ -121,7 +123,7 @@ export class WriteBatcher {
     for (const { op } of batch) {
       kinds.push(op.kind);
       keys.push(op.key);
-      values.push(op.value);
+      values.push(op.value === null ? null : this.transformer.toStorage(op.key, op.value));
       expected.push(op.expected);
     }
     const started = performance.now();
@@ -140,6 +142,7 @@ export class WriteBatcher {
     const committed: WatchEvent[] = [];
     for (let i = 0; i < batch.length; i++) {
       const row = rows[i];
+      if (row) row.o_prev_value = readStored(this.transformer, keys[i] as string, row.o_prev_value);
       const pending = batch[i] as Pending;
       if (!row) {
         pending.reject(
