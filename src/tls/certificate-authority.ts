@@ -41,6 +41,7 @@ const CA_VALIDITY_DAYS = 3650;
 // Certificates start a little in the past so that a peer whose clock lags ours
 // (another server of an HA trio, a joining node) does not reject them as not yet valid.
 const BACKDATE_MS = 5 * 60 * 1000;
+const SHORT_MS = 8 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const USAGE_OIDS: Record<ExtendedUsage, string> = {
@@ -133,7 +134,11 @@ export class CertificateAuthority {
     if (!(request.validityDays > 0)) throw new Error("validityDays must be positive");
     const keys = request.publicKey === undefined ? await generateKeyPair() : undefined;
     const publicKey = await toPublicKey(keys?.publicKey ?? request.publicKey);
-    const notBefore = new Date(Date.now() - BACKDATE_MS);
+    // The lifetime counts from now; as upstream's signer, only certificates of
+    // 8 hours or more are backdated (a short one keeps exactly its lifetime).
+    const now = Date.now();
+    const lifetimeMs = request.validityDays * DAY_MS;
+    const notBefore = new Date(lifetimeMs >= SHORT_MS ? now - BACKDATE_MS : now);
     const certificate = await x509.X509CertificateGenerator.create({
       subject: subjectName(request.commonName, request.organizations ?? []),
       issuer: this.certificate.subjectName,
@@ -141,7 +146,7 @@ export class CertificateAuthority {
       signingKey: this.signingKey,
       signingAlgorithm: { name: this.signingKey.algorithm.name, hash: "SHA-256" },
       notBefore,
-      notAfter: new Date(notBefore.getTime() + request.validityDays * DAY_MS),
+      notAfter: new Date(now + lifetimeMs),
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(leafKeyUsages(publicKey), true),

@@ -11,6 +11,11 @@ export interface PkiOptions {
   sans: Partial<SubjectAltNames>;
   /** Defaults to the machine's host name. */
   hostname?: string;
+  /**
+   * The cluster's CA (shared through the datastore); written to the directory
+   * when the copy there differs. Without it, the directory's CA is used or created.
+   */
+  ca?: CertificateAuthority;
 }
 
 export interface Pki {
@@ -51,8 +56,14 @@ export async function loadOrCreatePki(dir: string, options: PkiOptions): Promise
     readOptional(files.caKey),
   ]);
   let ca: CertificateAuthority;
-  const caCreated = caCertPem === undefined && caKeyPem === undefined;
-  if (caCreated) {
+  const caCreated = !options.ca && caCertPem === undefined && caKeyPem === undefined;
+  if (options.ca) {
+    ca = options.ca;
+    if (caCertPem !== ca.certPem || caKeyPem !== ca.keyPem) {
+      await writeAtomic(files.caKey, ca.keyPem, 0o600);
+      await writeAtomic(files.caCert, ca.certPem, 0o644);
+    }
+  } else if (caCreated) {
     ca = await CertificateAuthority.create({ commonName: CA_COMMON_NAME });
     await writeAtomic(files.caKey, ca.keyPem, 0o600);
     await writeAtomic(files.caCert, ca.certPem, 0o644);
@@ -85,7 +96,17 @@ export async function loadOrCreatePki(dir: string, options: PkiOptions): Promise
   return { ca, serving, caCreated, servingIssued: reason };
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
+/** The CA kept in `dir`, if there is one (a cluster created before the datastore held it). */
+export async function readLocalCa(dir: string): Promise<CertificateAuthority | undefined> {
+  const [certPem, keyPem] = await Promise.all([
+    readOptional(join(dir, "ca.crt")),
+    readOptional(join(dir, "ca.key")),
+  ]);
+  if (certPem === undefined || keyPem === undefined) return undefined;
+  return CertificateAuthority.fromPem(certPem, keyPem);
+}
+
+export async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
@@ -94,7 +115,7 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
+export async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
   const temporary = `${path}.${randomUUID()}.tmp`;
   try {
     await writeFile(temporary, data, { mode, flag: "wx" });
