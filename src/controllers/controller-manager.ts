@@ -1,0 +1,97 @@
+/**
+ * The controllers that run inside the server process (kube-controller-manager's role):
+ * each talks to the API only through the client it is given, and controllers that watch
+ * the same collection share one informer.
+ */
+import type { ApiClient } from "../client/api-client.ts";
+import type { Logger } from "../log/logger.ts";
+import type { CertificateAuthority } from "../tls/certificate-authority.ts";
+import { BootstrapSigner } from "./bootstrap-signer.ts";
+import { ClusterRoleAggregation } from "./cluster-role-aggregation.ts";
+import type { ControllerLoop } from "./controller.ts";
+import { CsrApprovingController } from "./csr-approving.ts";
+import { CsrSigningController } from "./csr-signing.ts";
+import { RootCaPublisher } from "./root-ca-publisher.ts";
+import { ServiceAccountController } from "./service-account.ts";
+import { SharedInformers } from "./shared-informers.ts";
+import { TokenCleaner } from "./token-cleaner.ts";
+
+export interface ControllerManagerOptions {
+  /** Credentials of the controller manager's own identity (RBAC decides what it may do). */
+  client: ApiClient;
+  /** Signs approved CSRs for the kubelet and kube-apiserver client signers. */
+  ca: CertificateAuthority;
+  /** The API server URL published in cluster-info for joining nodes. */
+  serverUrl: string;
+  /** The CA bundle published in cluster-info and every namespace's kube-root-ca.crt. */
+  caPem: string;
+  /** Longest certificate the CSR signer issues; defaults to one year. */
+  clusterSigningDurationSeconds?: number;
+  log: Logger;
+}
+
+export interface RunningControllers {
+  /** Stops the workers (in-flight syncs finish, queued keys are dropped), then the watches. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every controller and resolves once all informers hold their first complete
+ * list and the workers run; it waits as long as that takes (the informers retry an
+ * unreachable API server with back-off). Throws at once on bad configuration.
+ */
+export async function startControllers(
+  options: ControllerManagerOptions,
+): Promise<RunningControllers> {
+  const { client, log } = options;
+  const informers = new SharedInformers(client, log.child("informers"));
+  const controllers: Record<string, { loop: ControllerLoop }> = {
+    "csr-approving": new CsrApprovingController({
+      client,
+      informers,
+      log: log.child("csr-approving"),
+    }),
+    "csr-signing": new CsrSigningController({
+      client,
+      informers,
+      ca: options.ca,
+      clusterSigningDurationSeconds: options.clusterSigningDurationSeconds,
+      log: log.child("csr-signing"),
+    }),
+    "bootstrap-signer": new BootstrapSigner({
+      client,
+      informers,
+      serverUrl: options.serverUrl,
+      caPem: options.caPem,
+      log: log.child("bootstrap-signer"),
+    }),
+    "clusterrole-aggregation": new ClusterRoleAggregation({
+      client,
+      informers,
+      log: log.child("clusterrole-aggregation"),
+    }),
+    "token-cleaner": new TokenCleaner({ client, informers, log: log.child("token-cleaner") }),
+    "service-account": new ServiceAccountController({
+      client,
+      informers,
+      log: log.child("service-account"),
+    }),
+    "root-ca-publisher": new RootCaPublisher({
+      client,
+      informers,
+      caPem: options.caPem,
+      log: log.child("root-ca-publisher"),
+    }),
+  };
+  informers.start();
+  await informers.waitForSync();
+  for (const controller of Object.values(controllers)) controller.loop.start();
+  log.info("controllers started", { controllers: Object.keys(controllers).join(",") });
+  return {
+    async stop() {
+      await Promise.all(Object.values(controllers).map((controller) => controller.loop.stop()));
+      await informers.stop();
+      log.info("controllers stopped");
+    },
+  };
+}
