@@ -21,6 +21,16 @@ export type ParsedFlags<F extends Flags> = {
 
 /** Parses `argv` against `flags`; unknown flags are an error that names the flag. */
 export function parseFlags<F extends Flags>(argv: string[], flags: F): ParsedFlags<F> {
+  const { values, positionals } = parseFlagsAndArgs(argv, flags);
+  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
+  return values;
+}
+
+/** Like parseFlags, for commands that also take arguments. */
+export function parseFlagsAndArgs<F extends Flags>(
+  argv: string[],
+  flags: F,
+): { values: ParsedFlags<F>; positionals: string[] } {
   const options: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -38,13 +48,12 @@ export function parseFlags<F extends Flags>(argv: string[], flags: F): ParsedFla
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   const result: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(flags)) {
     const fallback = spec.multiple ? [] : spec.type === "boolean" ? false : undefined;
     result[name] = values[name] ?? spec.default ?? fallback;
   }
-  return result as ParsedFlags<F>;
+  return { values: result as ParsedFlags<F>, positionals };
 }
 
 export function formatFlags(flags: Flags): string {

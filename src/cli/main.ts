@@ -1,12 +1,16 @@
 #!/usr/bin/env bun
 import { gitVersion, kubunVersion } from "../version.ts";
 import { formatFlags } from "./args.ts";
+import { kubeconfigFlags, runKubeconfig } from "./kubeconfig.ts";
 import { runServer, serverFlags } from "./server.ts";
+import { runToken, tokenFlags, tokenUsage } from "./token.ts";
 
 const usage = `kubun ${kubunVersion}: a Kubernetes-compatible control plane and node agent
 
 Usage:
   kubun server [flags]     start a server on the embedded PostgreSQL (or --datastore)
+  kubun token create|list|delete   bootstrap tokens for joining nodes
+  kubun kubeconfig --user NAME [--group G]…   issue a client certificate and kubeconfig
   kubun version            print versions
   kubun help               show this help
 
@@ -36,6 +40,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runServer(rest);
+    case "token":
+      if (rest.length === 0 || rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(`${tokenUsage}\nFlags:\n${formatFlags(tokenFlags)}\n`);
+        return rest.length === 0 ? 2 : 0;
+      }
+      return runToken(rest);
+    case "kubeconfig":
+      if (rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(
+          `Usage: kubun kubeconfig --user NAME [--group G]… [flags]\n\n${formatFlags(kubeconfigFlags)}\n`,
+        );
+        return 0;
+      }
+      return runKubeconfig(rest);
     default:
       process.stderr.write(`kubun: unknown command "${command}"; run 'kubun help' for the list\n`);
       return 2;

@@ -1,18 +1,24 @@
-import { homedir, networkInterfaces, userInfo } from "node:os";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { documentProvider } from "../api/server/documents.ts";
 import { KubeApi } from "../api/server/kube-api.ts";
 import { tablePrinter } from "../api/server/table.ts";
 import { type LogLevel, logger, setLogLevel } from "../log/logger.ts";
 import { builtinKinds } from "../resources/kind-registry.ts";
+import { aesGcmTransformer } from "../store/aes-gcm-transformer.ts";
 import { Datastore } from "../store/datastore.ts";
 import { writeAdminKubeconfig } from "../tls/admin-kubeconfig.ts";
-import { loadOrCreatePki } from "../tls/pki-files.ts";
+import {
+  type BootstrapData,
+  generateServerToken,
+  loadOrCreateBootstrapData,
+  newBootstrapData,
+} from "../tls/bootstrap-data.ts";
+import { CertificateAuthority } from "../tls/certificate-authority.ts";
+import { loadOrCreatePki, readLocalCa, readOptional, writeAtomic } from "../tls/pki-files.ts";
+import { defaultDataDir } from "./admin-client.ts";
 import { parseFlags } from "./args.ts";
-
-function defaultDataDir(): string {
-  return userInfo().uid === 0 ? "/var/lib/kubun" : join(homedir(), ".kubun");
-}
+import { parseDurationSeconds } from "./durations.ts";
 
 /** The first non-internal IPv4 address, for the `kubernetes` Service's endpoints. */
 function defaultAdvertiseAddress(): string {
@@ -52,8 +58,48 @@ export const serverFlags = {
     description: "NodePort range",
     default: "30000-32767",
   },
+  token: {
+    type: "string",
+    description:
+      "server token protecting the cluster's CA and keys in the datastore (default: <data-dir>/token, generated on first start)",
+  },
+  "token-auth-file": {
+    type: "string",
+    description: 'static bearer tokens, CSV: token,user,uid,"group1,group2"',
+  },
+  "audit-log": { type: "string", description: "append an audit log (JSON lines) to this file" },
+  "cluster-signing-duration": {
+    type: "string",
+    description: "lifetime of certificates signed for CSRs (e.g. 8760h, 30m, 90s)",
+    default: "8760h",
+  },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
+
+/** Every address of this machine, for the serving certificate. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .map((address) => address.address.replace(/%.*$/, ""));
+}
+
+/** The first address of the Service range: the `kubernetes` Service's IP. */
+function firstServiceAddress(cidr: string): string {
+  const [address = "0.0.0.0"] = cidr.split("/");
+  const value = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * The server token: the flag, else the one kept in the data directory, else a
+ * new one (written there once the datastore accepted it).
+ */
+async function serverToken(dataDir: string, flag: string | undefined) {
+  const file = join(dataDir, "token");
+  const kept = (await readOptional(file))?.trim();
+  const token = flag ?? kept ?? generateServerToken();
+  return { token, file, keep: kept === undefined };
+}
 
 function parsePortRange(value: string): [number, number] {
   const match = /^(\d+)-(\d+)$/.exec(value);
@@ -91,17 +137,48 @@ export async function runServer(argv: string[]): Promise<number> {
   const advertise = flags["advertise-address"] ?? defaultAdvertiseAddress();
   log.info("starting", { dataDir });
 
-  const datastore = await Datastore.open({ dataDir, url: flags.datastore, log });
+  const signingSeconds = parseDurationSeconds(
+    "cluster-signing-duration",
+    flags["cluster-signing-duration"] ?? "8760h",
+  );
+  const serviceCidr = flags["service-cidr"] ?? "10.43.0.0/16";
+  const tlsDir = join(dataDir, "tls");
+  const token = await serverToken(dataDir, flags.token);
+  let bootstrap: BootstrapData | undefined;
+  const datastore = await Datastore.open({
+    dataDir,
+    url: flags.datastore,
+    log,
+    prepare: async (store) => {
+      const loaded = await loadOrCreateBootstrapData(store, token.token, async () =>
+        newBootstrapData(await readLocalCa(tlsDir)),
+      );
+      if (loaded.created) log.info("created the cluster's CA and keys in the datastore");
+      bootstrap = loaded.data;
+      return aesGcmTransformer(Buffer.from(loaded.data.encryptionKey, "base64"), [
+        "/registry/core/secrets/",
+      ]);
+    },
+  });
   let api: KubeApi | null = null;
   try {
+    if (!bootstrap) throw new Error("the datastore opened without the cluster's bootstrap data");
+    if (token.keep) await writeAtomic(token.file, `${token.token}\n`, 0o600);
     const sans = flags["tls-san"];
-    const pki = await loadOrCreatePki(join(dataDir, "tls"), {
+    const pki = await loadOrCreatePki(tlsDir, {
+      ca: await CertificateAuthority.fromPem(bootstrap.caCertPem, bootstrap.caKeyPem),
       sans: {
         dnsNames: sans.filter((san) => !/^[\d.:]+$/.test(san)),
-        ipAddresses: [advertise, ...sans.filter((san) => /^[\d.:]+$/.test(san))],
+        ipAddresses: [
+          advertise,
+          firstServiceAddress(serviceCidr),
+          ...localAddresses(),
+          ...sans.filter((san) => /^[\d.:]+$/.test(san)),
+        ],
       },
     });
-    if (pki.caCreated) log.info("created the cluster CA", { dir: join(dataDir, "tls") });
+    if (pki.servingIssued)
+      log.info("issued the serving certificate", { reason: pki.servingIssued });
     const kinds = builtinKinds();
     api = new KubeApi({
       store: datastore.store,
@@ -111,7 +188,15 @@ export async function runServer(argv: string[]): Promise<number> {
       host: flags["bind-address"] ?? "0.0.0.0",
       advertiseAddress: advertise,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, caPem: pki.ca.certPem },
-      ranges: { serviceCidr: flags["service-cidr"] ?? "10.43.0.0/16", nodePorts },
+      ranges: { serviceCidr, nodePorts },
+      ca: pki.ca,
+      auth: {
+        serviceAccountKeyPem: bootstrap.serviceAccountKeyPem,
+        serviceAccountPublicPem: bootstrap.serviceAccountPublicPem,
+        tokenAuthFile: flags["token-auth-file"],
+        auditLog: flags["audit-log"],
+        clusterSigningDurationSeconds: signingSeconds,
+      },
       printTable: tablePrinter(),
       documents: documentProvider(kinds.kinds),
     });

@@ -63,6 +63,8 @@ export interface RequestContext {
   groups: readonly string[];
   /** The namespace in the URL ("" for cluster-scoped requests). */
   namespace: string;
+  uid?: string;
+  extra?: Readonly<Record<string, readonly string[]>>;
   /** Set for dry runs: hooks must not have side effects outside the object. */
   dryRun: boolean;
 }
@@ -110,6 +112,11 @@ export interface KindDefinition {
   /** Whether the kind has a status that only `/status` writes (status strategy). */
   hasStatus: boolean;
   scale?: ScaleSubresource;
+  /**
+   * Create-only and never stored (reviews): the API answers a create with a
+   * computed object; no watch cache, no garbage collection.
+   */
+  virtual?: boolean;
   /** Other subresources it serves ("binding", "log", "exec", "eviction", …), routed by the API. */
   subresources?: readonly string[];
 

@@ -39,7 +39,12 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+export interface ClusterOptions {
+  /** Extra `kubun server` flags. */
+  args?: string[];
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const db = await testDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "kubun-cluster-"));
   await chmod(dataDir, 0o755);
@@ -56,6 +61,7 @@ export async function startCluster(): Promise<TestCluster> {
       "127.0.0.1",
       "--advertise-address",
       "127.0.0.1",
+      ...(options.args ?? []),
     ]);
     await process.waitFor(/ready on https:\/\/127\.0\.0\.1:\d+/);
     return process;

@@ -26,9 +26,21 @@ export type TablePrinter = (
   },
 ) => KubeObject;
 
+/**
+ * Answers a POST that stores nothing itself: a review (TokenReview,
+ * SubjectAccessReview, …) or a subresource such as serviceaccounts/token.
+ */
+export type CreateAction = (request: {
+  context: RequestContext;
+  path: ResourcePath;
+  object: KubeObject;
+}) => Promise<KubeObject>;
+
 export interface ResourceHandlerDeps {
   registry: (kind: KindDefinition) => ResourceRegistry;
   printTable: TablePrinter;
+  /** The action for a kind's create (subresource "") or a subresource's POST, if it has one. */
+  createAction?: (kind: KindDefinition, subresource: string) => CreateAction | undefined;
 }
 
 /**
@@ -41,7 +53,12 @@ export class ResourceHandler {
   async handle(
     request: Request,
     path: ResourcePath,
-    user: { user: string; groups: readonly string[] },
+    user: {
+      user: string;
+      groups: readonly string[];
+      uid?: string | undefined;
+      extra?: Readonly<Record<string, readonly string[]>> | undefined;
+    },
   ) {
     const url = new URL(request.url);
     const query = url.searchParams;
@@ -52,6 +69,13 @@ export class ResourceHandler {
       namespace: path.namespace,
       dryRun: query.has("dryRun"),
     };
+    if (user.uid !== undefined) context.uid = user.uid;
+    if (user.extra !== undefined) context.extra = user.extra;
+    const action =
+      request.method.toUpperCase() === "POST"
+        ? this.deps.createAction?.(path.kind, path.subresource)
+        : undefined;
+    if (action) return this.runAction(request, path, context, action);
     const method = request.method.toUpperCase();
     if (path.subresource) return this.subresource(request, path, registry, context, query);
     const verbs = verbsOf(path.kind);
@@ -127,6 +151,22 @@ export class ResourceHandler {
       default:
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     }
+  }
+
+  private async runAction(
+    request: Request,
+    path: ResourcePath,
+    context: RequestContext,
+    action: CreateAction,
+  ): Promise<Response> {
+    if (path.kind.namespaced && !path.namespace) {
+      throw notFound({ group: path.group, resource: path.kind.resource });
+    }
+    if (!path.subresource && path.name) {
+      throw methodNotAllowed("the server does not allow this method on the requested resource");
+    }
+    const object = decodeObjectBody(await readBody(request), request.headers.get("content-type"));
+    return jsonResponse(await action({ context, path, object }), 201);
   }
 
   private async subresource(

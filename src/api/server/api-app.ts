@@ -1,14 +1,19 @@
 import type { TLSSocket } from "node:tls";
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
+import type { AuditLog } from "../../auth/audit-log.ts";
+import { anonymous } from "../../auth/authenticator.ts";
+import { type RequestAttributes, requestAttributes } from "../../auth/request-attributes.ts";
+import type { Identity, RequestSecurity } from "../../auth/request-security.ts";
+import type { UserInfo } from "../../auth/types.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KindRegistry } from "../../resources/kind-registry.ts";
 import { gitVersion, kubernetesVersion, kubunVersion } from "../../version.ts";
-import { StatusError, unauthorized } from "../errors/status-error.ts";
+import { StatusError } from "../errors/status-error.ts";
 import type { ResourceHandler } from "../handlers/resource-handler.ts";
+import type { ResourcePath } from "../handlers/resource-path.ts";
 import { parseResourcePath } from "../handlers/resource-path.ts";
 import { jsonResponse, statusResponse } from "../handlers/response.ts";
-import { anonymous, certificateUser, isPublicPath, type UserInfo } from "./authentication.ts";
 
 /** Serves discovery and OpenAPI documents; null when the path is not one of them. */
 export interface DocumentProvider {
@@ -22,9 +27,53 @@ export interface ApiAppOptions {
   log: Logger;
   /** Resolves once the server may serve resources (bootstrap done). */
   ready: () => boolean;
+  security: RequestSecurity;
+  audit?: AuditLog | undefined;
 }
 
-type Env = { Bindings: HttpBindings; Variables: { user: UserInfo } };
+type Env = {
+  Bindings: HttpBindings;
+  Variables: { user: UserInfo; target: ResourcePath | null };
+};
+
+/** Paths anyone may read, even before the default RBAC policy exists (probes, the kubectl dispatcher). */
+const publicPaths = new Set(["/version", "/healthz", "/livez", "/readyz"]);
+
+function isPublicPath(pathname: string): boolean {
+  return (
+    publicPaths.has(pathname) ||
+    pathname.startsWith("/healthz/") ||
+    pathname.startsWith("/livez/") ||
+    pathname.startsWith("/readyz/")
+  );
+}
+
+function requestUri(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
+
+/** The authorization attributes of a request whose URL resolved (or not) to a resource. */
+export function attributesOf(
+  user: UserInfo,
+  method: string,
+  url: URL,
+  target: ResourcePath | null,
+): RequestAttributes {
+  if (!target) return requestAttributes(user, method, url.pathname, url.searchParams, null);
+  const { group, version, subresource, name } = target;
+  const resource = target.kind.resource;
+  // As upstream's RequestInfo: a namespace object is authorized within itself.
+  const namespace = group === "" && resource === "namespaces" ? name : target.namespace;
+  return requestAttributes(user, method, url.pathname, url.searchParams, {
+    group,
+    version,
+    resource,
+    subresource,
+    namespace,
+    name,
+  });
+}
 
 const notFoundStatus = {
   kind: "Status",
@@ -63,11 +112,38 @@ export function createApiApp(options: ApiAppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use("*", async (c, next) => {
+    const received = new Date();
     const socket = c.env?.incoming?.socket as TLSSocket | undefined;
-    const user = socket ? certificateUser(socket) : null;
-    if (!user && !isPublicPath(c.req.path)) throw unauthorized();
-    c.set("user", user ?? anonymous);
-    await next();
+    const request = c.req.raw;
+    const target = parseResourcePath(c.req.path, options.kinds);
+    const url = new URL(request.url);
+    // Until authentication succeeds, the request is recorded as anonymous.
+    let identity: Identity = { requester: anonymous, user: anonymous };
+    let attributes = attributesOf(anonymous, request.method, url, target);
+    try {
+      identity = await options.security.identify(socket, request.headers);
+      attributes = attributesOf(identity.user, request.method, url, target);
+      c.set("user", identity.user);
+      c.set("target", target);
+      if (!isPublicPath(c.req.path)) options.security.authorize(attributes);
+      await next();
+    } catch (error) {
+      if (error instanceof StatusError) audit(error.code);
+      throw error;
+    }
+    audit(c.res.status);
+
+    function audit(code: number) {
+      options.audit?.record({
+        attributes,
+        requester: identity.requester,
+        requestUri: requestUri(request.url),
+        sourceIp: socket?.remoteAddress ?? "",
+        userAgent: request.headers.get("user-agent") ?? "",
+        code,
+        received,
+      });
+    }
   });
 
   app.get("/version", (c) => c.json(versionInfo()));
@@ -82,7 +158,7 @@ export function createApiApp(options: ApiAppOptions): Hono<Env> {
       const document = options.documents.serve(request, pathname);
       if (document) return document;
     }
-    const path = parseResourcePath(pathname, options.kinds);
+    const path = c.get("target");
     if (!path) return jsonResponse(notFoundStatus, 404);
     return options.resources.handle(request, path, c.get("user"));
   });

@@ -7,6 +7,8 @@ import {
 } from "node:tls";
 import { getRequestListener } from "@hono/node-server";
 import { WebSocketServer } from "ws";
+import type { AuditLog } from "../../auth/audit-log.ts";
+import type { RequestSecurity } from "../../auth/request-security.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KindRegistry } from "../../resources/kind-registry.ts";
 import { StatusError } from "../errors/status-error.ts";
@@ -15,8 +17,7 @@ import type { ResourceHandler } from "../handlers/resource-handler.ts";
 import { parseResourcePath } from "../handlers/resource-path.ts";
 import { pumpWatchToSocket } from "../handlers/watch-stream.ts";
 import type { ResourceRegistry } from "../registry/resource-registry.ts";
-import type { createApiApp } from "./api-app.ts";
-import { certificateUser } from "./authentication.ts";
+import { attributesOf, type createApiApp } from "./api-app.ts";
 
 export interface ApiServerOptions {
   port: number;
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   keyPem: string;
   caPem: string;
   app: ReturnType<typeof createApiApp>;
+  security: RequestSecurity;
+  audit?: AuditLog | undefined;
   kinds: KindRegistry;
   resources: ResourceHandler;
   registry: (kind: import("../../resources/kind.ts").KindDefinition) => ResourceRegistry;
@@ -100,19 +103,33 @@ export class ApiServer {
       );
     };
     try {
-      const user = certificateUser(socket as TLSSocket);
-      if (!user) return reject(401, "Unauthorized");
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (typeof value === "string") headers.set(name, value);
+        else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+      }
+      const { requester, user } = await this.options.security.identify(
+        socket as TLSSocket,
+        headers,
+      );
       const url = new URL(request.url ?? "/", "https://localhost");
       const path = parseResourcePath(url.pathname, this.options.kinds);
       if (!path || path.name || path.subresource || !booleanParam(url.searchParams, "watch")) {
         return reject(400, "only watches are served over WebSocket");
       }
+      const attributes = attributesOf(user, "GET", url, path);
+      this.options.security.authorize(attributes);
+      this.options.audit?.record({
+        attributes,
+        requester,
+        requestUri: url.pathname + url.search,
+        sourceIp: (socket as TLSSocket).remoteAddress ?? "",
+        userAgent: headers.get("user-agent") ?? "",
+        code: 101,
+        received: new Date(),
+      });
       const registry = this.options.registry(path.kind);
       const watch = await this.options.resources.openWatch(path, registry, url.searchParams);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (typeof value === "string") headers.set(name, value);
-      }
       this.websockets.handleUpgrade(request, socket, head, (ws) => {
         void pumpWatchToSocket(watch, ws, {
           base64: ws.protocol === "base64.binary.k8s.io",

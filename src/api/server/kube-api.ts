@@ -1,17 +1,49 @@
+import { NodeRestriction } from "../../auth/node/node-restriction.ts";
+import {
+  defaultClusterRoleBindings,
+  defaultClusterRoles,
+  defaultRoleBindings,
+  defaultRoles,
+} from "../../auth/rbac/bootstrap-policy.ts";
+import { RbacEscalationCheck } from "../../auth/rbac/escalation.ts";
+import { rulesFor } from "../../auth/rbac/rbac-authorizer.ts";
+import type { Authorizer } from "../../auth/types.ts";
+import { ApiClient } from "../../client/api-client.ts";
+import { type RunningControllers, startControllers } from "../../controllers/controller-manager.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KindDefinition, KubeObject, RequestContext } from "../../resources/kind.ts";
 import type { KindRegistry } from "../../resources/kind-registry.ts";
+import {
+  invalid as invalidField,
+  notSupported as notSupportedField,
+} from "../../resources/validation/field-error.ts";
+import { fieldPath } from "../../resources/validation/field-path.ts";
 import type { RevisionStore } from "../../store/revision-store.ts";
+import type { CertificateAuthority } from "../../tls/certificate-authority.ts";
 import { AdmissionChain } from "../admission/admission.ts";
+import { DefaultTolerationSeconds } from "../admission/default-toleration-seconds.ts";
+import { LimitRanger } from "../admission/limit-ranger.ts";
+import { NamespaceLifecycle } from "../admission/namespace-lifecycle.ts";
+import { builtinPriorityClasses, PriorityAdmission } from "../admission/priority.ts";
+import { ResourceQuotaAdmission } from "../admission/resource-quota.ts";
+import { ServiceAccountAdmission } from "../admission/service-account.ts";
 import { ServiceAllocation, type ServiceRanges } from "../admission/service-allocation.ts";
-import { StatusError } from "../errors/status-error.ts";
+import { conflict, invalid, notFound, StatusError } from "../errors/status-error.ts";
 import { ResourceHandler, type TablePrinter } from "../handlers/resource-handler.ts";
 import { decodeObject, objectKey } from "../registry/object-codec.ts";
 import { ResourceRegistry } from "../registry/resource-registry.ts";
 import { createApiApp, type DocumentProvider } from "./api-app.ts";
 import { ApiServer } from "./api-server.ts";
+import { CacheReader } from "./cache-reader.ts";
+import {
+  buildClusterSecurity,
+  type ClusterSecurity,
+  type SecurityOptions,
+} from "./cluster-security.ts";
 import { GarbageCollector } from "./garbage-collector.ts";
 import { NamespaceFinalizer } from "./namespace-finalizer.ts";
+import { QuotaRecount } from "./quota-recount.ts";
+import { reviewActions } from "./reviews.ts";
 
 export interface KubeApiOptions {
   store: RevisionStore;
@@ -23,6 +55,8 @@ export interface KubeApiOptions {
   advertiseAddress: string;
   tls: { certPem: string; keyPem: string; caPem: string };
   ranges: ServiceRanges;
+  ca: CertificateAuthority;
+  auth: SecurityOptions;
   printTable: TablePrinter;
   documents: DocumentProvider;
 }
@@ -33,6 +67,12 @@ const systemContext = (namespace: string): RequestContext => ({
   namespace,
   dryRun: false,
 });
+
+interface TokenRequestSpec {
+  audiences?: string[];
+  expirationSeconds?: number;
+  boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string };
+}
 
 /** The namespaces every cluster starts with. */
 const initialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -46,15 +86,46 @@ export class KubeApi {
   private readonly registries = new Map<KindDefinition, ResourceRegistry>();
   private readonly allocation: ServiceAllocation;
   private readonly admission: AdmissionChain;
+  private readonly reader: CacheReader;
+  private clusterSecurity: ClusterSecurity | null = null;
   private server: ApiServer | null = null;
   private namespaceFinalizer: NamespaceFinalizer | null = null;
   private garbageCollector: GarbageCollector | null = null;
+  private quotaRecount: QuotaRecount | null = null;
+  private controllers: RunningControllers | null = null;
   private isReady = false;
   port = 0;
 
   constructor(private readonly options: KubeApiOptions) {
     this.allocation = new ServiceAllocation(options.store, options.ranges);
-    this.admission = new AdmissionChain([this.allocation]);
+    this.reader = new CacheReader(options.kinds, (kind) => this.registry(kind));
+    // The authorizer exists once start() has read the keys; admission only runs after that.
+    const authorizer: Authorizer = {
+      authorize: (attributes) => this.security().authorizer.authorize(attributes),
+    };
+    this.admission = new AdmissionChain([
+      new NamespaceLifecycle(),
+      new NodeRestriction(this.reader),
+      new ServiceAccountAdmission(this.reader, (namespace) =>
+        this.ensureDefaultServiceAccount(namespace),
+      ),
+      new PriorityAdmission(this.reader),
+      new DefaultTolerationSeconds(),
+      new LimitRanger(this.reader),
+      this.allocation,
+      new RbacEscalationCheck(this.reader, authorizer),
+      // Charges quota in validate: must come last (a later denial would leave the charge).
+      new ResourceQuotaAdmission(this.reader, {
+        get: (namespace, name) =>
+          this.registry(this.coreKind("resourcequotas")).get(namespace, name),
+        updateStatus: (quota) => this.writeQuotaStatus(quota),
+      }),
+    ]);
+  }
+
+  private security(): ClusterSecurity {
+    if (!this.clusterSecurity) throw new Error("the API server has not started");
+    return this.clusterSecurity;
   }
 
   registry(kind: KindDefinition): ResourceRegistry {
@@ -74,9 +145,27 @@ export class KubeApi {
 
   async start(): Promise<number> {
     const { kinds, log } = this.options;
+    // Every resource's watch cache starts before the first request, as upstream's do:
+    // a client that lists from the store and then watches from that revision finds
+    // it inside the cache's window instead of getting 410 Gone.
+    await Promise.all(
+      kinds.kinds.filter((kind) => !kind.virtual).map((kind) => this.registry(kind).cache.start()),
+    );
+    const security = await buildClusterSecurity(
+      this.reader,
+      this.registry(this.coreKind("pods")).cache,
+      this.options.auth,
+    );
+    this.clusterSecurity = security;
     const resources = new ResourceHandler({
       registry: (kind) => this.registry(kind),
       printTable: this.options.printTable,
+      createAction: reviewActions({
+        authorizer: security.authorizer,
+        rulesFor: (user, namespace) => rulesFor(this.reader, user, namespace),
+        reviewToken: (token, audiences) => security.reviewToken(token, audiences),
+        requestToken: (context, name, request) => this.requestToken(context, name, request),
+      }),
     });
     const app = createApiApp({
       kinds,
@@ -84,6 +173,8 @@ export class KubeApi {
       documents: this.options.documents,
       log,
       ready: () => this.isReady,
+      security: security.security,
+      audit: security.audit,
     });
     this.server = new ApiServer({
       ...this.options.tls,
@@ -94,11 +185,9 @@ export class KubeApi {
       resources,
       registry: (kind) => this.registry(kind),
       log,
+      security: security.security,
+      audit: security.audit,
     });
-    // Every resource's watch cache starts before the first request, as upstream's do:
-    // a client that lists from the store and then watches from that revision finds
-    // it inside the cache's window instead of getting 410 Gone.
-    await Promise.all(kinds.kinds.map((kind) => this.registry(kind).cache.start()));
     this.port = await this.server.start();
     await this.bootstrap();
     this.namespaceFinalizer = new NamespaceFinalizer(
@@ -113,15 +202,180 @@ export class KubeApi {
       log.child("gc"),
     );
     this.garbageCollector.start();
+    this.quotaRecount = new QuotaRecount(
+      this.reader,
+      (quota) => this.writeQuotaStatus(quota),
+      log.child("quota"),
+    );
+    this.quotaRecount.start();
+    this.controllers = await this.startControllers();
     this.isReady = true;
     return this.port;
   }
 
+  /**
+   * The controller manager, as its own user (RBAC's system:kube-controller-manager)
+   * over HTTPS to this server, with a client certificate issued in memory.
+   */
+  private async startControllers(): Promise<RunningControllers> {
+    const { ca, host } = this.options;
+    const issued = await ca.issue({
+      commonName: "system:kube-controller-manager",
+      usages: ["clientAuth"],
+      validityDays: 3650,
+    });
+    const local = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+    const url = `https://${local.includes(":") ? `[${local}]` : local}:${this.port}`;
+    return startControllers({
+      client: new ApiClient({
+        server: url,
+        ca: ca.certPem,
+        cert: issued.certPem,
+        key: issued.keyPem ?? "",
+      }),
+      ca,
+      serverUrl: `https://${this.options.advertiseAddress}:${this.port}`,
+      caPem: ca.certPem,
+      clusterSigningDurationSeconds: this.options.auth.clusterSigningDurationSeconds,
+      log: this.options.log.child("controllers"),
+    });
+  }
+
+  private writeQuotaStatus(quota: KubeObject): Promise<KubeObject> {
+    return this.registry(this.coreKind("resourcequotas")).update(
+      systemContext(quota.metadata?.namespace ?? ""),
+      quota.metadata?.name ?? "",
+      quota,
+      { dryRun: false, subresource: "status" },
+    );
+  }
+
   async stop(): Promise<void> {
+    await this.controllers?.stop();
+    this.quotaRecount?.stop();
     this.namespaceFinalizer?.stop();
     this.garbageCollector?.stop();
     await this.server?.stop();
+    await this.clusterSecurity?.stop();
     for (const registry of this.registries.values()) registry.cache.stop();
+  }
+
+  private coreKind(resource: string): KindDefinition {
+    const kind = this.options.kinds.resource("", "v1", resource);
+    if (!kind) throw new Error(`core kind ${resource} missing from the kind registry`);
+    return kind;
+  }
+
+  /** The ServiceAccount admission plugin's fallback: a namespace's default account, now. */
+  private async ensureDefaultServiceAccount(namespace: string): Promise<void> {
+    try {
+      await this.registry(this.coreKind("serviceaccounts")).create(
+        systemContext(namespace),
+        { metadata: { name: "default" } },
+        { dryRun: false },
+      );
+    } catch (error) {
+      if (!(error instanceof StatusError && error.code === 409)) throw error;
+    }
+  }
+
+  /**
+   * serviceaccounts/<name>/token (TokenRequest, \`kubectl create token\`): a
+   * signed token for an existing account, optionally bound to a pod, secret or
+   * node that must exist with the given uid.
+   */
+  private async requestToken(
+    context: RequestContext,
+    name: string,
+    request: KubeObject,
+  ): Promise<KubeObject> {
+    const serviceAccounts = this.coreKind("serviceaccounts");
+    const account = await this.registry(serviceAccounts).get(context.namespace, name);
+    const spec = (request.spec ?? {}) as TokenRequestSpec;
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    const path = fieldPath("spec");
+    if (!Number.isInteger(expirationSeconds) || expirationSeconds < 600) {
+      throw invalid("TokenRequest", "authentication.k8s.io", name, [
+        invalidField(
+          path.child("expirationSeconds"),
+          expirationSeconds,
+          "may not specify a duration less than 10 minutes",
+        ),
+      ]);
+    }
+    if (expirationSeconds > 2 ** 32) {
+      throw invalid("TokenRequest", "authentication.k8s.io", name, [
+        invalidField(
+          path.child("expirationSeconds"),
+          expirationSeconds,
+          "may not specify a duration larger than 2^32 seconds",
+        ),
+      ]);
+    }
+    await this.admission.validate({
+      operation: "CREATE",
+      kind: serviceAccounts,
+      object: request,
+      oldObject: null,
+      context,
+      subresource: "token",
+    });
+    const bound = spec.boundObjectRef
+      ? this.boundObject(context.namespace, spec.boundObjectRef)
+      : undefined;
+    const audiences = spec.audiences?.length ? spec.audiences : undefined;
+    const issued = await this.security().serviceAccountTokens.issue({
+      namespace: context.namespace,
+      serviceAccount: { name, uid: account.metadata?.uid ?? "" },
+      expirationSeconds,
+      ...(audiences ? { audiences } : {}),
+      ...(bound?.object ? { boundObject: bound.object } : {}),
+      ...(bound?.node ? { node: bound.node } : {}),
+    });
+    return {
+      kind: "TokenRequest",
+      apiVersion: "authentication.k8s.io/v1",
+      metadata: { name, namespace: context.namespace, creationTimestamp: null },
+      spec: {
+        audiences: audiences ?? this.security().serviceAccountTokens.apiAudiences,
+        expirationSeconds,
+        boundObjectRef: spec.boundObjectRef ?? null,
+      },
+      status: issued,
+    };
+  }
+
+  private boundObject(namespace: string, ref: NonNullable<TokenRequestSpec["boundObjectRef"]>) {
+    const resources = { Pod: "pods", Secret: "secrets", Node: "nodes" } as const;
+    const kind = ref.kind as keyof typeof resources;
+    const resource = resources[kind];
+    if (!resource) {
+      throw invalid("TokenRequest", "authentication.k8s.io", "", [
+        notSupportedField(
+          fieldPath("spec", "boundObjectRef", "kind"),
+          ref.kind,
+          Object.keys(resources),
+        ),
+      ]);
+    }
+    const object = this.reader.get({ group: "", resource }, namespace, ref.name ?? "");
+    if (!object) throw notFound({ group: "", resource, name: ref.name ?? "" });
+    const uid = object.metadata?.uid ?? "";
+    if (ref.uid && ref.uid !== uid) {
+      throw conflict(
+        { group: "", resource, name: ref.name ?? "" },
+        `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+      );
+    }
+    const nodeName =
+      kind === "Pod" ? (object.spec as { nodeName?: string } | undefined)?.nodeName : undefined;
+    const node = nodeName
+      ? this.reader.get({ group: "", resource: "nodes" }, "", nodeName)
+      : undefined;
+    return {
+      object: { kind, name: ref.name ?? "", uid },
+      node: node ? { name: nodeName ?? "", uid: node.metadata?.uid ?? "" } : undefined,
+    };
   }
 
   /**
@@ -151,6 +405,16 @@ export class KubeApi {
     for (const name of initialNamespaces) {
       await this.ensure(namespaces, "", { metadata: { name } });
     }
+    await this.ensureDefaultPolicy();
+    const priorityClasses = this.options.kinds.resource(
+      "scheduling.k8s.io",
+      "v1",
+      "priorityclasses",
+    );
+    if (!priorityClasses) throw new Error("scheduling kinds missing from the kind registry");
+    for (const priorityClass of builtinPriorityClasses()) {
+      await this.ensure(priorityClasses, "", priorityClass);
+    }
     await this.ensure(services, "default", {
       metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
       spec: {
@@ -173,6 +437,26 @@ export class KubeApi {
         },
       ],
     });
+  }
+
+  /** The default RBAC roles and bindings (kept as found: an administrator may have changed them). */
+  private async ensureDefaultPolicy(): Promise<void> {
+    const rbac = (resource: string) => {
+      const kind = this.options.kinds.resource("rbac.authorization.k8s.io", "v1", resource);
+      if (!kind) throw new Error(`rbac kind ${resource} missing from the kind registry`);
+      return kind;
+    };
+    const sets: [KindDefinition, KubeObject[]][] = [
+      [rbac("clusterroles"), defaultClusterRoles()],
+      [rbac("clusterrolebindings"), defaultClusterRoleBindings()],
+      [rbac("roles"), defaultRoles()],
+      [rbac("rolebindings"), defaultRoleBindings()],
+    ];
+    for (const [kind, objects] of sets) {
+      await Promise.all(
+        objects.map((object) => this.ensure(kind, object.metadata?.namespace ?? "", object)),
+      );
+    }
   }
 
   private async ensure(kind: KindDefinition, namespace: string, object: KubeObject): Promise<void> {

@@ -55,7 +55,7 @@ export class NamespaceFinalizer {
     const name = namespace.metadata?.name ?? "";
     let remaining = 0;
     for (const kind of this.kinds.kinds) {
-      if (!kind.namespaced || !(kind.verbs ?? ["list"]).includes("list")) continue;
+      if (kind.virtual || !kind.namespaced || !(kind.verbs ?? ["list"]).includes("list")) continue;
       const registry = this.registry(kind);
       const { items } = await listObjects(registry, name, { predicate: null });
       for (const object of items) {

@@ -3,6 +3,8 @@
  */
 import type { KindDefinition } from "../kind.ts";
 import { appsKinds } from "./apps/index.ts";
+import { authenticationKinds } from "./authentication/index.ts";
+import { authorizationKinds } from "./authorization/index.ts";
 import { autoscalingKinds } from "./autoscaling/index.ts";
 import { batchKinds } from "./batch/index.ts";
 import { certificatesKinds } from "./certificates/index.ts";
@@ -28,4 +30,6 @@ export const groupKinds: readonly KindDefinition[] = [
   ...policyKinds,
   ...storageKinds,
   ...autoscalingKinds,
+  ...authenticationKinds,
+  ...authorizationKinds,
 ];

@@ -33,6 +33,19 @@ const expected: [string, string, string, boolean, string[], string[]][] = [
   ["policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", true, ["pdb"], []],
   ["storage.k8s.io/v1", "StorageClass", "storageclasses", false, ["sc"], []],
   ["autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, ["hpa"], ["all"]],
+  ["authentication.k8s.io/v1", "TokenReview", "tokenreviews", false, [], []],
+  ["authentication.k8s.io/v1", "SelfSubjectReview", "selfsubjectreviews", false, [], []],
+  ["authorization.k8s.io/v1", "SubjectAccessReview", "subjectaccessreviews", false, [], []],
+  ["authorization.k8s.io/v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, [], []],
+  [
+    "authorization.k8s.io/v1",
+    "LocalSubjectAccessReview",
+    "localsubjectaccessreviews",
+    true,
+    [],
+    [],
+  ],
+  ["authorization.k8s.io/v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, [], []],
 ];
 
 describe("groupKinds", () => {
