@@ -161,11 +161,12 @@ export async function runServer(argv: string[]): Promise<number> {
     },
   });
   let api: KubeApi | null = null;
+  let renewServingCertificate = async () => {};
   try {
     if (!bootstrap) throw new Error("the datastore opened without the cluster's bootstrap data");
     if (token.keep) await writeAtomic(token.file, `${token.token}\n`, 0o600);
     const sans = flags["tls-san"];
-    const pki = await loadOrCreatePki(tlsDir, {
+    const pkiOptions = {
       ca: await CertificateAuthority.fromPem(bootstrap.caCertPem, bootstrap.caKeyPem),
       sans: {
         dnsNames: sans.filter((san) => !/^[\d.:]+$/.test(san)),
@@ -176,7 +177,8 @@ export async function runServer(argv: string[]): Promise<number> {
           ...sans.filter((san) => /^[\d.:]+$/.test(san)),
         ],
       },
-    });
+    };
+    const pki = await loadOrCreatePki(tlsDir, pkiOptions);
     if (pki.servingIssued)
       log.info("issued the serving certificate", { reason: pki.servingIssued });
     const kinds = builtinKinds();
@@ -201,6 +203,13 @@ export async function runServer(argv: string[]): Promise<number> {
       documents: documentProvider(kinds.kinds),
     });
     const bound = await api.start();
+    const running = api;
+    renewServingCertificate = async () => {
+      const renewed = await loadOrCreatePki(tlsDir, pkiOptions);
+      if (!renewed.servingIssued) return;
+      running.replaceServingCertificate(renewed.serving.certPem, renewed.serving.keyPem);
+      log.info("renewed the serving certificate", { reason: renewed.servingIssued });
+    };
     const kubeconfig = join(dataDir, "admin.kubeconfig");
     await writeAdminKubeconfig({
       ca: pki.ca,
@@ -217,7 +226,17 @@ export async function runServer(argv: string[]): Promise<number> {
     throw error;
   }
 
+  // The serving certificate renews itself once under 30 days remain (checked twice a day).
+  const renewal = setInterval(
+    () =>
+      void renewServingCertificate().catch((error) =>
+        log.warn("serving certificate renewal failed; will retry", { error }),
+      ),
+    12 * 60 * 60 * 1000,
+  );
+  renewal.unref();
   const signal = await stopped.promise;
+  clearInterval(renewal);
   log.info("shutting down", { signal });
   await api.stop();
   await datastore.close();

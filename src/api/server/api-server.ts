@@ -89,6 +89,16 @@ export class ApiServer {
     return typeof address === "object" && address ? address.port : this.options.port;
   }
 
+  /** Serves a renewed certificate to new connections; open ones keep theirs. */
+  replaceServingCertificate(certPem: string, keyPem: string): void {
+    this.tls?.setSecureContext({
+      cert: certPem,
+      key: keyPem,
+      ca: this.options.caPem,
+      minVersion: "TLSv1.2",
+    });
+  }
+
   async stop(): Promise<void> {
     for (const client of this.websockets.clients) client.terminate();
     for (const socket of this.sockets) socket.destroy();

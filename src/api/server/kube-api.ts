@@ -213,6 +213,10 @@ export class KubeApi {
     return this.port;
   }
 
+  replaceServingCertificate(certPem: string, keyPem: string): void {
+    this.server?.replaceServingCertificate(certPem, keyPem);
+  }
+
   /**
    * The controller manager, as its own user (RBAC's system:kube-controller-manager)
    * over HTTPS to this server, with a client certificate issued in memory.
