@@ -188,6 +188,30 @@ describe("authentication", () => {
     expect(bad.status.authenticated).toBe(false);
   });
 
+  test("kubun kubeconfig issues a client certificate for a user and groups", async () => {
+    const path = join(cluster.dataDir, "zoe.kubeconfig");
+    const issued = await runKubun([
+      "kubeconfig",
+      "--user",
+      "zoe",
+      "--group",
+      "auditors",
+      "--group",
+      "devs",
+      "--data-dir",
+      cluster.dataDir,
+      "-o",
+      path,
+    ]);
+    expect(issued.code).toBe(0);
+    const seen = await whoami(path);
+    expect(seen.user?.username).toBe("zoe");
+    expect(seen.user?.groups).toEqual(["auditors", "devs", "system:authenticated"]);
+    const missing = await runKubun(["kubeconfig", "--data-dir", cluster.dataDir]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("--user is required");
+  });
+
   test("impersonation needs the impersonate verb", async () => {
     const asBob = await cluster.ok([
       "auth",
