@@ -2,11 +2,12 @@
  * The OpenAPI v2 (Swagger 2.0) document served at /openapi/v2: every path of
  * every served group version and the definitions they reach, in one
  * document. kubectl downloads it (as gnostic protobuf, see
- * openapi-v2-protobuf.ts) for `apply` (strategic merge patch metadata,
- * client-side validation, the fieldValidation check when OpenAPI v3 is
- * missing) and for `explain --output plaintext-openapiv2`.
+ * openapi-v2-protobuf.ts) for `apply` (strategic merge patch metadata), for
+ * client-side validation, for the fieldValidation check when OpenAPI v3 has
+ * no answer (see crdStandInSupportsFieldValidation) and for
+ * `explain --output plaintext-openapiv2`.
  */
-import type { KindDefinition } from "../../resources/kind.ts";
+import { allVerbs, type KindDefinition } from "../../resources/kind.ts";
 import { kubernetesVersion } from "../../version.ts";
 import { type ApiOperation, type ApiPath, referencedTypes } from "./api-operation.ts";
 import { apiPathsByDocument } from "./api-paths.ts";
@@ -33,6 +34,7 @@ const cache = new WeakMap<readonly KindDefinition[], SwaggerDocument>();
 export function buildOpenApiV2(kinds: readonly KindDefinition[]): SwaggerDocument {
   const cached = cache.get(kinds);
   if (cached) return cached;
+  const hideFieldValidation = !crdStandInSupportsFieldValidation(kinds);
   const allPaths = [...apiPathsByDocument(kinds).values()]
     .flat()
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -41,7 +43,7 @@ export function buildOpenApiV2(kinds: readonly KindDefinition[]): SwaggerDocumen
   const paths: Record<string, JsonSchema> = {};
   for (const path of allPaths) {
     for (const ref of referencedTypes(path)) roots.add(ref);
-    paths[path.path] = pathItem(path);
+    paths[path.path] = pathItem(path, hideFieldValidation);
   }
   const { major, minor, patch } = kubernetesVersion;
   const document: SwaggerDocument = {
@@ -63,14 +65,57 @@ export function buildOpenApiV2(kinds: readonly KindDefinition[]): SwaggerDocumen
   return document;
 }
 
-function pathItem(path: ApiPath): JsonSchema {
+/**
+ * kubectl (1.27 to 1.33 at least) asks whether a kind takes `fieldValidation`
+ * by looking for it on the kind's PATCH operation, in OpenAPI v3 and, when v3
+ * has no PATCH operation of that kind (the create-only reviews: TokenReview,
+ * SubjectAccessReview, …), in OpenAPI v2. When v2 has none either, it takes
+ * the kind for a possible custom resource: if the PATCH operation of core/v1
+ * Namespace (its stand-in for custom resources) lists `fieldValidation`, it
+ * lists /apis/apiextensions.k8s.io/v1/customresourcedefinitions to find out,
+ * and a failed list fails the command ("failed to check CRD: failed to list
+ * CRDs"). Otherwise it validates the object itself against this document.
+ *
+ * Upstream serves the CRD list, finds no such CRD and validates client-side.
+ * A kind list without CustomResourceDefinitions has no list to serve, so the
+ * stand-in must say no: its PATCH operations leave `fieldValidation` out of
+ * this document, and kubectl goes straight to client-side validation. The
+ * Namespace kind itself loses nothing with kubectl 1.27+, which finds its
+ * PATCH operation (with `fieldValidation`) in OpenAPI v3 first; only clients
+ * reading OpenAPI v2 alone validate Namespaces client-side instead.
+ */
+export function crdStandInSupportsFieldValidation(kinds: readonly KindDefinition[]): boolean {
+  return kinds.some(
+    (kind) =>
+      kind.group === "apiextensions.k8s.io" &&
+      kind.version === "v1" &&
+      kind.kind === "CustomResourceDefinition" &&
+      (kind.verbs ?? allVerbs).includes("list"),
+  );
+}
+
+/** Whether `operation` is a PATCH of the kind kubectl consults for custom resources. */
+function isCrdStandInPatch(operation: ApiOperation): boolean {
+  const gvk = operation.gvk;
+  return (
+    operation.method === "patch" &&
+    gvk?.group === "" &&
+    gvk.version === "v1" &&
+    gvk.kind === "Namespace"
+  );
+}
+
+function pathItem(path: ApiPath, hideFieldValidation: boolean): JsonSchema {
   const item: JsonSchema = {};
-  for (const operation of path.operations) item[operation.method] = swaggerOperation(operation);
+  for (const operation of path.operations) {
+    item[operation.method] = swaggerOperation(operation, hideFieldValidation);
+  }
   if (path.parameters.length) item.parameters = path.parameters.map(swaggerParameter);
   return item;
 }
 
-function swaggerOperation(operation: ApiOperation): JsonSchema {
+function swaggerOperation(operation: ApiOperation, hideFieldValidation: boolean): JsonSchema {
+  const hidden = hideFieldValidation && isCrdStandInPatch(operation) ? "fieldValidation" : "";
   const parameters: JsonSchema[] = [];
   if (operation.body) {
     parameters.push({
@@ -80,7 +125,9 @@ function swaggerOperation(operation: ApiOperation): JsonSchema {
       schema: { $ref: definitionPointer(operation.body.ref, "v2") },
     });
   }
-  parameters.push(...operation.parameters.map(swaggerParameter));
+  for (const parameter of operation.parameters) {
+    if (parameter.name !== hidden) parameters.push(swaggerParameter(parameter));
+  }
   const responses: JsonSchema = {};
   for (const response of operation.responses) {
     const rendered: JsonSchema = { description: response.description };

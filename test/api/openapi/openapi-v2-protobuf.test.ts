@@ -55,6 +55,16 @@ const definitions = named(one(root, 9), 1);
 // Schema: properties = 25 (Properties { repeated NamedSchema = 1 }), vendor extensions = 31.
 const properties = (name: string) => named(one(definitions.get(name) as Fields, 25), 1);
 
+/** The query parameters of an Operation (parameters = 8), by name. */
+function queryParameterNames(operation: Fields): string[] {
+  // ParametersItem.parameter = 1 → Parameter.non_body_parameter = 2 → query = 3, whose name = 4.
+  return (operation.get(8) ?? []).flatMap((entry) => {
+    const parameter = one(decode(entry as Uint8Array), 1);
+    if (!parameter.has(2)) return [];
+    return strings(one(one(parameter, 2), 3), 4);
+  });
+}
+
 describe("encodeOpenApiV2Protobuf", () => {
   test("writes the gnostic Document with its version, info and every definition", () => {
     expect(strings(root, 1)).toEqual(["2.0"]);
@@ -109,13 +119,23 @@ describe("encodeOpenApiV2Protobuf", () => {
       version: "v1",
       kind: "Deployment",
     });
-    // ParametersItem.parameter = 1 → Parameter.non_body_parameter = 2 → query = 3, whose name = 4.
-    const queryNames = (patch.get(8) ?? []).flatMap((entry) => {
-      const parameter = one(decode(entry as Uint8Array), 1);
-      if (!parameter.has(2)) return [];
-      return strings(one(one(parameter, 2), 3), 4);
+    expect(queryParameterNames(patch)).toEqual([
+      "dryRun",
+      "fieldManager",
+      "fieldValidation",
+      "force",
+    ]);
+  });
+
+  test("leaves fieldValidation off the Namespace patch, so kubectl's v2 check skips the CRD list", () => {
+    const paths = named(one(root, 8), 2);
+    const patch = one(paths.get("/api/v1/namespaces/{name}") as Fields, 8);
+    expect(extensions(patch, 13)["x-kubernetes-group-version-kind"]).toEqual({
+      group: "",
+      version: "v1",
+      kind: "Namespace",
     });
-    expect(queryNames).toEqual(["dryRun", "fieldManager", "fieldValidation", "force"]);
+    expect(queryParameterNames(patch)).toEqual(["dryRun", "fieldManager", "force"]);
   });
 
   test("refuses a key it has no field for instead of dropping it", () => {

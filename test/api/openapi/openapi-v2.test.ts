@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { buildOpenApiV2 } from "../../../src/api/openapi/openapi-v2.ts";
+import {
+  buildOpenApiV2,
+  crdStandInSupportsFieldValidation,
+} from "../../../src/api/openapi/openapi-v2.ts";
+import type { KindDefinition } from "../../../src/resources/kind.ts";
 import { fixtureKinds } from "../discovery/fixture-kinds.ts";
 
 const doc = buildOpenApiV2(fixtureKinds);
@@ -203,6 +207,72 @@ describe("buildOpenApiV2", () => {
     ]);
     expect(doc.paths["/api/v1/namespaces/{namespace}/bindings/{name}"]).toBeUndefined();
     expect(doc.paths["/api/v1/watch/namespaces/{namespace}/bindings"]).toBeUndefined();
+  });
+
+  test("keeps fieldValidation off the Namespace patches kubectl reads as its custom-resource stand-in", () => {
+    // kubectl looks for the PATCH operation of a kind missing from OpenAPI v3
+    // here; finding none, it lists CRDs when the Namespace PATCH lists
+    // fieldValidation. Without a CRD list to serve, that list would fail.
+    const queryNames = (path: string, method: string) =>
+      (operation(path, method).parameters as Schema[])
+        .filter((p) => p.in === "query")
+        .map((p) => p.name);
+    for (const path of ["/api/v1/namespaces/{name}", "/api/v1/namespaces/{name}/status"]) {
+      expect(operation(path, "patch")["x-kubernetes-group-version-kind"]).toEqual({
+        group: "",
+        version: "v1",
+        kind: "Namespace",
+      });
+      expect({ path, names: queryNames(path, "patch") }).toEqual({
+        path,
+        names: ["dryRun", "fieldManager", "force"],
+      });
+    }
+    // Only the stand-in's patches: its other writes and every other kind's patch keep it.
+    expect(queryNames("/api/v1/namespaces", "post")).toContain("fieldValidation");
+    expect(queryNames("/api/v1/namespaces/{name}", "put")).toContain("fieldValidation");
+    expect(queryNames("/api/v1/nodes/{name}", "patch")).toContain("fieldValidation");
+    expect(queryNames("/api/v1/nodes/{name}/status", "patch")).toContain("fieldValidation");
+    let patches = 0;
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Schema>)) {
+      const patch = item.patch;
+      if (patch?.["x-kubernetes-action"] !== "patch") continue;
+      if (patch["x-kubernetes-group-version-kind"]?.kind === "Namespace") continue;
+      patches++;
+      expect({ path, has: queryNames(path, "patch").includes("fieldValidation") }).toEqual({
+        path,
+        has: true,
+      });
+    }
+    expect(patches).toBeGreaterThan(20);
+  });
+
+  test("lists fieldValidation on the Namespace patches once CRDs are served", () => {
+    const crd: KindDefinition = {
+      group: "apiextensions.k8s.io",
+      version: "v1",
+      kind: "CustomResourceDefinition",
+      resource: "customresourcedefinitions",
+      singular: "customresourcedefinition",
+      namespaced: false,
+      schemaRef: "apiextensions/v1.CustomResourceDefinition",
+      hasStatus: true,
+    };
+    expect(crdStandInSupportsFieldValidation(fixtureKinds)).toBe(false);
+    expect(crdStandInSupportsFieldValidation([...fixtureKinds, crd])).toBe(true);
+    // A CRD kind that cannot be listed is no help to kubectl's check.
+    expect(crdStandInSupportsFieldValidation([...fixtureKinds, { ...crd, verbs: ["get"] }])).toBe(
+      false,
+    );
+    const withCrds = buildOpenApiV2([...fixtureKinds, crd]);
+    const patch = (withCrds.paths["/api/v1/namespaces/{name}"] as Schema).patch;
+    expect(patch.parameters.map((p: Schema) => p.name)).toEqual([
+      "body",
+      "dryRun",
+      "fieldManager",
+      "fieldValidation",
+      "force",
+    ]);
   });
 
   test("is built once per kind list", () => {
