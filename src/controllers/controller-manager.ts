@@ -13,6 +13,10 @@ import { CsrApprovingController } from "./csr-approving.ts";
 import { CsrSigningController } from "./csr-signing.ts";
 import { RootCaPublisher } from "./root-ca-publisher.ts";
 import { ServiceAccountController } from "./service-account.ts";
+import {
+  type IssueLegacyToken,
+  ServiceAccountTokenSecrets,
+} from "./service-account-token-secrets.ts";
 import { SharedInformers } from "./shared-informers.ts";
 import { TokenCleaner } from "./token-cleaner.ts";
 
@@ -27,6 +31,11 @@ export interface ControllerManagerOptions {
   caPem: string;
   /** Longest certificate the CSR signer issues; defaults to one year. */
   clusterSigningDurationSeconds?: number;
+  /**
+   * Signs legacy tokens for kubernetes.io/service-account-token Secrets; without it the
+   * service-account-token controller does not run (it needs the server's signing key).
+   */
+  issueLegacyToken?: IssueLegacyToken;
   log: Logger;
 }
 
@@ -83,6 +92,15 @@ export async function startControllers(
       log: log.child("root-ca-publisher"),
     }),
   };
+  if (options.issueLegacyToken) {
+    controllers["serviceaccount-token"] = new ServiceAccountTokenSecrets({
+      client,
+      informers,
+      issueLegacyToken: options.issueLegacyToken,
+      caPem: options.caPem,
+      log: log.child("serviceaccount-token"),
+    });
+  }
   informers.start();
   await informers.waitForSync();
   for (const controller of Object.values(controllers)) controller.loop.start();

@@ -21,6 +21,9 @@ import { fieldPath } from "../../resources/validation/field-path.ts";
 import type { RevisionStore } from "../../store/revision-store.ts";
 import type { CertificateAuthority } from "../../tls/certificate-authority.ts";
 import { AdmissionChain } from "../admission/admission.ts";
+import { CertificateApproval } from "../admission/certificate-approval.ts";
+import { CertificateSigning } from "../admission/certificate-signing.ts";
+import { CertificateSubjectRestriction } from "../admission/certificate-subject-restriction.ts";
 import { DefaultTolerationSeconds } from "../admission/default-toleration-seconds.ts";
 import { LimitRanger } from "../admission/limit-ranger.ts";
 import { NamespaceLifecycle } from "../admission/namespace-lifecycle.ts";
@@ -114,6 +117,9 @@ export class KubeApi {
       new LimitRanger(this.reader),
       this.allocation,
       new RbacEscalationCheck(this.reader, authorizer),
+      new CertificateApproval(authorizer),
+      new CertificateSigning(authorizer),
+      new CertificateSubjectRestriction(),
       // Charges quota in validate: must come last (a later denial would leave the charge).
       new ResourceQuotaAdmission(this.reader, {
         get: (namespace, name) =>
@@ -241,6 +247,8 @@ export class KubeApi {
       serverUrl: `https://${this.options.advertiseAddress}:${this.port}`,
       caPem: ca.certPem,
       clusterSigningDurationSeconds: this.options.auth.clusterSigningDurationSeconds,
+      issueLegacyToken: (namespace, serviceAccount, secret) =>
+        this.security().serviceAccountTokens.issueLegacy(namespace, serviceAccount, secret),
       log: this.options.log.child("controllers"),
     });
   }

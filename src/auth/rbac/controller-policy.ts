@@ -195,6 +195,13 @@ export function controllerRoles(): KubeObject[] {
       rule(["create"], [core], ["serviceaccounts"]),
       eventsRule(),
     ]),
+    // Upstream's tokens controller runs with the controller manager's own credentials
+    // (system:kube-controller-manager grants the same); kubun names what it uses here.
+    controller("serviceaccount-token-controller", [
+      rule(["get", "list", "watch", "update", "delete"], [core], ["secrets"]),
+      rule(["get", "list", "watch"], [core], ["serviceaccounts"]),
+      eventsRule(),
+    ]),
     controller("service-controller", [
       rule(read, [core], ["services"]),
       rule(["patch", "update"], [core], ["services/status"]),
