@@ -40,18 +40,19 @@ export interface ControllerManagerOptions {
 }
 
 export interface RunningControllers {
+  /** Resolves once every informer holds its first complete list and the workers run. */
+  synced: Promise<void>;
   /** Stops the workers (in-flight syncs finish, queued keys are dropped), then the watches. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts every controller and resolves once all informers hold their first complete
- * list and the workers run; it waits as long as that takes (the informers retry an
- * unreachable API server with back-off). Throws at once on bad configuration.
+ * Starts every controller: the informers list and watch at once, the workers start
+ * once all informers hold their first complete list (`synced`), however long that
+ * takes (the informers retry an unreachable or refusing API server with back-off).
+ * Throws at once on bad configuration.
  */
-export async function startControllers(
-  options: ControllerManagerOptions,
-): Promise<RunningControllers> {
+export function startControllers(options: ControllerManagerOptions): RunningControllers {
   const { client, log } = options;
   const informers = new SharedInformers(client, log.child("informers"));
   const controllers: Record<string, { loop: ControllerLoop }> = {
@@ -102,11 +103,16 @@ export async function startControllers(
     });
   }
   informers.start();
-  await informers.waitForSync();
-  for (const controller of Object.values(controllers)) controller.loop.start();
-  log.info("controllers started", { controllers: Object.keys(controllers).join(",") });
+  let stopped = false;
+  const synced = informers.waitForSync().then(() => {
+    if (stopped) return;
+    for (const controller of Object.values(controllers)) controller.loop.start();
+    log.info("controllers started", { controllers: Object.keys(controllers).join(",") });
+  });
   return {
+    synced,
     async stop() {
+      stopped = true;
       await Promise.all(Object.values(controllers).map((controller) => controller.loop.stop()));
       await informers.stop();
       log.info("controllers stopped");

@@ -7,6 +7,8 @@
  */
 import type { ApiClient } from "../client/api-client.ts";
 import { ApiError } from "../client/api-error.ts";
+import type { Informer } from "../client/informer.ts";
+import { objectKey } from "../client/object-store.ts";
 import { RateLimitingQueue } from "../client/rate-limiting-queue.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeObject } from "../resources/kind.ts";
@@ -102,6 +104,16 @@ export class ControllerLoop {
 }
 
 /** A periodic resync delivers the same object twice; controllers that react to change skip it. */
+/** Enqueues each object's key when it is added and whenever it really changes. */
+export function enqueueChanges(informer: Informer, loop: ControllerLoop): void {
+  informer.addEventHandler({
+    onAdd: (object) => loop.enqueue(objectKey(object)),
+    onUpdate: (old, object) => {
+      if (!isResync(old, object)) loop.enqueue(objectKey(object));
+    },
+  });
+}
+
 export function isResync(oldObject: KubeObject, newObject: KubeObject): boolean {
   const version = newObject.metadata?.resourceVersion;
   return version !== undefined && oldObject.metadata?.resourceVersion === version;

@@ -8,15 +8,14 @@
 
 import { isNotFound } from "../client/api-error.ts";
 import type { Informer } from "../client/informer.ts";
-import { objectKey } from "../client/object-store.ts";
 import { resourcePath } from "../client/resource-path.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeObject } from "../resources/kind.ts";
 import {
   type ControllerClient,
   ControllerLoop,
+  enqueueChanges,
   IgnorableError,
-  isResync,
   PermanentError,
 } from "./controller.ts";
 import {
@@ -72,12 +71,7 @@ export class CsrApprovingController {
     this.#now = options.now ?? (() => new Date());
     this.loop = new ControllerLoop({ log: options.log, sync: (key) => this.sync(key) });
     this.csrs = options.informers.informer({ path: CSR_COLLECTION });
-    this.csrs.addEventHandler({
-      onAdd: (csr) => this.loop.enqueue(objectKey(csr)),
-      onUpdate: (old, csr) => {
-        if (!isResync(old, csr)) this.loop.enqueue(objectKey(csr));
-      },
-    });
+    enqueueChanges(this.csrs, this.loop);
   }
 
   async sync(name: string): Promise<void> {

@@ -7,11 +7,15 @@
  * signer's rules. Owns nothing. Watches: certificatesigningrequests.
  */
 import type { Informer } from "../client/informer.ts";
-import { objectKey } from "../client/object-store.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeObject } from "../resources/kind.ts";
 import type { CertificateAuthority, ExtendedUsage } from "../tls/certificate-authority.ts";
-import { type ControllerClient, ControllerLoop, isResync, PermanentError } from "./controller.ts";
+import {
+  type ControllerClient,
+  ControllerLoop,
+  enqueueChanges,
+  PermanentError,
+} from "./controller.ts";
 import {
   CSR_COLLECTION,
   csrPath,
@@ -61,12 +65,7 @@ export class CsrSigningController {
     this.#now = options.now ?? (() => new Date());
     this.loop = new ControllerLoop({ log: options.log, sync: (key) => this.sync(key) });
     this.csrs = options.informers.informer({ path: CSR_COLLECTION });
-    this.csrs.addEventHandler({
-      onAdd: (csr) => this.loop.enqueue(objectKey(csr)),
-      onUpdate: (old, csr) => {
-        if (!isResync(old, csr)) this.loop.enqueue(objectKey(csr));
-      },
-    });
+    enqueueChanges(this.csrs, this.loop);
   }
 
   async sync(name: string): Promise<void> {

@@ -32,13 +32,14 @@ beforeAll(async () => {
   const local = await readLocalCa(join(cluster.dataDir, "tls"));
   if (!local) throw new Error("the test server wrote no CA");
   ca = local;
-  running = await startControllers({
+  running = startControllers({
     client,
     ca,
     serverUrl: cluster.url,
     caPem: ca.certPem,
     log: new RecordingLogger(),
   });
+  await running.synced;
 }, 60_000);
 
 afterAll(async () => {
