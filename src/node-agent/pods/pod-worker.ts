@@ -55,9 +55,13 @@ export interface PodWorkerDeps {
     tearDown(podUid: string): Promise<void>;
   };
   environment(pod: KubeObject, container: ContainerSpec): Promise<Record<string, string>>;
-  /** The argv to run, or why the container must wait (image not in the catalog). */
+  /**
+   * The argv to run ($(VAR) references expanded against `env`), or why the
+   * container must wait (image not in the catalog).
+   */
   argv(
     container: ContainerSpec,
+    env: Record<string, string>,
   ): { argv: string[] } | { waiting: { reason: string; message: string } };
   /** Why the pod may not run here (resources, host ports), or undefined. */
   admit(pod: KubeObject): { reason: string; message: string } | undefined;
@@ -254,17 +258,17 @@ export class PodWorker {
       this.kick(record.notBefore - now);
       return;
     }
-    const resolved = this.deps.argv(record.spec);
-    if ("waiting" in resolved) {
-      record.waiting = resolved.waiting;
-      return;
-    }
     let env: Record<string, string>;
     try {
       env = await this.deps.environment(this.pod, record.spec);
     } catch (error) {
       record.waiting = { reason: "CreateContainerConfigError", message: (error as Error).message };
       this.kick(5000);
+      return;
+    }
+    const resolved = this.deps.argv(record.spec, env);
+    if ("waiting" in resolved) {
+      record.waiting = resolved.waiting;
       return;
     }
     const attempt = record.exit ? record.attempt + 1 : record.attempt;
