@@ -36,11 +36,18 @@ export type CreateAction = (request: {
   object: KubeObject;
 }) => Promise<KubeObject>;
 
+/** Serves a subresource that is a connection rather than an object (pods/log, pods/exec, …). */
+export interface ConnectHandler {
+  serves(path: ResourcePath): boolean;
+  handle(request: Request, path: ResourcePath): Promise<Response>;
+}
+
 export interface ResourceHandlerDeps {
   registry: (kind: KindDefinition) => ResourceRegistry;
   printTable: TablePrinter;
   /** The action for a kind's create (subresource "") or a subresource's POST, if it has one. */
   createAction?: (kind: KindDefinition, subresource: string) => CreateAction | undefined;
+  connect?: ConnectHandler;
 }
 
 /**
@@ -71,6 +78,9 @@ export class ResourceHandler {
     };
     if (user.uid !== undefined) context.uid = user.uid;
     if (user.extra !== undefined) context.extra = user.extra;
+    if (path.subresource && this.deps.connect?.serves(path)) {
+      return this.deps.connect.handle(request, path);
+    }
     const action =
       request.method.toUpperCase() === "POST"
         ? this.deps.createAction?.(path.kind, path.subresource)

@@ -18,6 +18,7 @@ import { parseResourcePath } from "../handlers/resource-path.ts";
 import { pumpWatchToSocket } from "../handlers/watch-stream.ts";
 import type { ResourceRegistry } from "../registry/resource-registry.ts";
 import { attributesOf, type createApiApp } from "./api-app.ts";
+import { isPodUpgrade, type PodStreams, writeStatus } from "./pod-streams.ts";
 
 export interface ApiServerOptions {
   port: number;
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   resources: ResourceHandler;
   registry: (kind: import("../../resources/kind.ts").KindDefinition) => ResourceRegistry;
   log: Logger;
+  /** pods/exec, pods/attach and pods/portforward, proxied to node agents over upgraded connections. */
+  podStreams?: PodStreams | undefined;
 }
 
 /**
@@ -124,6 +127,25 @@ export class ApiServer {
       );
       const url = new URL(request.url ?? "/", "https://localhost");
       const path = parseResourcePath(url.pathname, this.options.kinds);
+      if (isPodUpgrade(path) && this.options.podStreams) {
+        const attributes = attributesOf(user, request.method ?? "GET", url, path);
+        this.options.security.authorize(attributes);
+        // As upstream (AuthorizePodWebsocketUpgradeCreatePermission, on by default since
+        // 1.35): a WebSocket upgrade is a GET, but opening a session needs create too.
+        if (attributes.verb !== "create") {
+          this.options.security.authorize({ ...attributes, verb: "create" });
+        }
+        this.options.audit?.record({
+          attributes,
+          requester,
+          requestUri: url.pathname + url.search,
+          sourceIp: (socket as TLSSocket).remoteAddress ?? "",
+          userAgent: headers.get("user-agent") ?? "",
+          code: 101,
+          received: new Date(),
+        });
+        return await this.options.podStreams.upgrade(request, socket, head, path, url);
+      }
       if (!path || path.name || path.subresource || !booleanParam(url.searchParams, "watch")) {
         return reject(400, "only watches are served over WebSocket");
       }
@@ -153,7 +175,7 @@ export class ApiServer {
         });
       });
     } catch (error) {
-      if (error instanceof StatusError) return reject(error.code, error.status.message);
+      if (error instanceof StatusError) return writeStatus(socket, error);
       this.options.log.error("websocket upgrade failed", { error });
       reject(500, "Internal Server Error");
     }

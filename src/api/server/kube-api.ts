@@ -45,6 +45,7 @@ import {
 } from "./cluster-security.ts";
 import { GarbageCollector } from "./garbage-collector.ts";
 import { NamespaceFinalizer } from "./namespace-finalizer.ts";
+import { createPodStreams } from "./pod-streams.ts";
 import { QuotaRecount } from "./quota-recount.ts";
 import { reviewActions } from "./reviews.ts";
 
@@ -163,6 +164,10 @@ export class KubeApi {
       this.options.auth,
     );
     this.clusterSecurity = security;
+    const podStreams = await createPodStreams(this.options.ca, {
+      getPod: (namespace, name) => this.registry(this.coreKind("pods")).get(namespace, name),
+      getNode: (name) => this.registry(this.coreKind("nodes")).get("", name),
+    });
     const resources = new ResourceHandler({
       registry: (kind) => this.registry(kind),
       printTable: this.options.printTable,
@@ -172,6 +177,7 @@ export class KubeApi {
         reviewToken: (token, audiences) => security.reviewToken(token, audiences),
         requestToken: (context, name, request) => this.requestToken(context, name, request),
       }),
+      connect: podStreams,
     });
     const app = createApiApp({
       kinds,
@@ -193,6 +199,7 @@ export class KubeApi {
       log,
       security: security.security,
       audit: security.audit,
+      podStreams,
     });
     this.port = await this.server.start();
     await this.bootstrap();
