@@ -392,26 +392,6 @@ for (const { name: version, binary } of versions) {
   });
 }
 
-describe("kubectl 1.33 port-forward", () => {
-  test("reaches the agent, which does not serve it yet", async () => {
-    // kubectl forwards only to running pods.
-    await cluster.ok([
-      "patch",
-      "pod",
-      "p",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      '{"status":{"phase":"Running"}}',
-    ]);
-    const result = await cluster.kubectl(["port-forward", "p", "18080:80"], {
-      binary: kubectlBinaries.v133,
-    });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("port-forward is not served by this node agent yet");
-  });
-});
-
 describe("authorization", () => {
   beforeAll(async () => {
     // viewer: the view role (pods and pods/log, not pods/exec).

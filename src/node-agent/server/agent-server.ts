@@ -1,6 +1,6 @@
 /**
  * The node agent's HTTPS server (the kubelet's port 10250): container logs,
- * exec and attach for the API server, over mutual TLS.
+ * exec, attach and port-forward for the API server, over mutual TLS.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
@@ -24,6 +24,20 @@ import type {
   LocatedPod,
 } from "./container-locator.ts";
 import { type LogOptions, type LogStream, readContainerLog } from "./cri-log.ts";
+import {
+  ChannelPortForward,
+  channelPorts,
+  offeredSubprotocols,
+  type PortDialer,
+  type PortForwardTarget,
+  portForwardChannelProtocols,
+  portForwardProtocol,
+  SpdyPortForward,
+  selectPortForwardProtocol,
+  tunneledProtocols,
+  tunnelingPrefix,
+  WebSocketTunnel,
+} from "./port-forward.ts";
 import {
   ChannelSession,
   type CommandSession,
@@ -49,6 +63,8 @@ export interface AgentServerOptions {
   caPem: string;
   locator: ContainerLocator;
   log: Logger;
+  /** How port-forward reaches a pod's port (default: localhost, pods share the host network). */
+  dialPort?: PortDialer;
 }
 
 /** An HTTP error answered as plain text (the kubelet's style), or as Status JSON on upgrades. */
@@ -80,6 +96,8 @@ type Env = { Bindings: HttpBindings };
 
 /** `/exec|attach/{namespace}/{pod}/{container}` or `…/{pod}/{uid}/{container}`. */
 const streamPath = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/(?:([^/]+)\/)?([^/]+)$/;
+/** `/portForward/{namespace}/{pod}` or `…/{pod}/{uid}`. */
+const portForwardPath = /^\/portForward\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
 
 export class AgentServer {
   private tls: TlsServer | null = null;
@@ -90,8 +108,20 @@ export class AgentServer {
     noServer: true,
     handleProtocols: (protocols) => selectProtocol(protocols),
   });
+  private readonly portForwards = new Set<{ terminate(): void }>();
+  private readonly portForwardSockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => selectPortForwardProtocol(protocols),
+  });
+  /** The tunneling subprotocol each tunneled port-forward upgrade is answered with. */
+  private readonly tunnelProtocols = new WeakMap<IncomingMessage, string>();
 
-  constructor(private readonly options: AgentServerOptions) {}
+  constructor(private readonly options: AgentServerOptions) {
+    this.portForwardSockets.on("headers", (headers: string[], request: IncomingMessage) => {
+      const protocol = this.tunnelProtocols.get(request);
+      if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    });
+  }
 
   /** Starts listening; resolves with the bound port. */
   async start(): Promise<number> {
@@ -140,6 +170,7 @@ export class AgentServer {
 
   async stop(): Promise<void> {
     for (const session of this.sessions) session.terminate();
+    for (const forward of this.portForwards) forward.terminate();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.tls ? this.tls.close(() => resolve()) : resolve()));
     this.http?.close();
@@ -169,6 +200,9 @@ export class AgentServer {
         c.text("Upgrade request required: exec and attach are served over WebSocket", 400),
       );
     }
+    app.all("/portForward/*", (c) =>
+      c.text("Upgrade request required: port-forward is served over SPDY/3.1 and WebSocket", 400),
+    );
     app.notFound((c) => c.text("404 page not found", 404));
     app.onError((error, c) => {
       if (error instanceof AgentError) return c.text(error.message, error.code as 400);
@@ -231,8 +265,18 @@ export class AgentServer {
       const denied = admitClient(socket as TLSSocket);
       if (denied) throw denied;
       const url = new URL(request.url ?? "/", "https://localhost");
-      if (/^\/portForward\//.test(url.pathname)) {
-        throw new AgentError(400, "port-forward is not served by this node agent yet");
+      const forward = portForwardPath.exec(url.pathname);
+      if (forward) {
+        const [namespace, podName, uid] = forward
+          .slice(1)
+          .map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
+        return await this.upgradePortForward(
+          request,
+          socket,
+          head,
+          url,
+          await this.findPod(namespace as string, podName as string, uid),
+        );
       }
       const match = streamPath.exec(url.pathname);
       if (!match) throw new AgentError(404, "404 page not found");
@@ -290,6 +334,72 @@ export class AgentServer {
   }
 
   /**
+   * Port-forward (the kubelet's getPortForward): SPDY/3.1, SPDY tunneled
+   * through a WebSocket, or WebSocket channels (see port-forward.ts).
+   */
+  private async upgradePortForward(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    pod: LocatedPod,
+  ): Promise<void> {
+    const target: PortForwardTarget = { pod: `${pod.name}_${pod.namespace}`, uid: pod.uid };
+    const options = { dial: this.options.dialPort, log: this.options.log };
+    const track = (forward: { terminate(): void }, closed: Promise<unknown>) => {
+      this.portForwards.add(forward);
+      void closed.then(() => this.portForwards.delete(forward));
+    };
+    const upgradeTo = String(request.headers.upgrade ?? "").toLowerCase();
+    if (upgradeTo === spdyProtocol.toLowerCase()) {
+      const version = negotiatePortForward(request.headers["x-stream-protocol-version"]);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${spdyProtocol}\r\nX-Stream-Protocol-Version: ${version}\r\n\r\n`,
+      );
+      const forward = new SpdyPortForward(new SpdyConnection(socket, head), target, options);
+      track(forward, forward.closed);
+      return;
+    }
+    if (upgradeTo !== "websocket") {
+      throw new AgentError(
+        400,
+        `unsupported upgrade ${JSON.stringify(request.headers.upgrade ?? "")}: port-forward is served over SPDY/3.1 and WebSocket`,
+      );
+    }
+    const offered = offeredSubprotocols(request.headers["sec-websocket-protocol"]);
+    const tunneled = tunneledProtocols(offered);
+    if (tunneled) {
+      // kubectl ≥ 1.31: SPDY inside the WebSocket, ports in the streams' headers.
+      if (tunneled.length === 0) {
+        throw new AgentError(400, "unable to upgrade: no tunneling spdy protocols provided");
+      }
+      const version = negotiatePortForward(tunneled);
+      // "SPDY/3.1+…" is no RFC 7230 token, which the WebSocket server refuses to
+      // parse: it answers the negotiated one itself (the "headers" event above).
+      delete request.headers["sec-websocket-protocol"];
+      this.tunnelProtocols.set(request, tunnelingPrefix + version);
+      this.portForwardSockets.handleUpgrade(request, socket, head, (ws) => {
+        const connection = new SpdyConnection(new WebSocketTunnel(ws), Buffer.alloc(0));
+        const forward = new SpdyPortForward(connection, target, options);
+        track(forward, forward.closed);
+      });
+      return;
+    }
+    const ports = channelPorts(url.searchParams);
+    if (typeof ports === "string") throw new AgentError(400, ports);
+    if (offered.length > 0 && !selectPortForwardProtocol(offered)) {
+      throw new AgentError(
+        403,
+        `requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${["", ...portForwardChannelProtocols].join(" ")}]`,
+      );
+    }
+    this.portForwardSockets.handleUpgrade(request, socket, head, (ws) => {
+      const forward = new ChannelPortForward(ws, ports, target, options);
+      track(forward, forward.done);
+    });
+  }
+
+  /**
    * Switches to SPDY/3.1 (what kubectl ≤ 1.29 asks for) and waits for the
    * client's streams; null when it never opened them.
    */
@@ -323,6 +433,30 @@ export class AgentServer {
 
 /** The stream protocols served over SPDY (kubectl ≤ 1.29 offers v4 first). */
 const spdyStreamProtocols = [streamProtocols.v4];
+
+/**
+ * The SPDY stream protocol of a port-forward (upstream's httpstream.Handshake
+ * against portforward.k8s.io): 400 when the client names none, 403 when none
+ * of its is served.
+ */
+function negotiatePortForward(offered: string | string[] | undefined): string {
+  const client = [offered ?? []]
+    .flat()
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter(Boolean);
+  if (client.length === 0) {
+    throw new AgentError(400, "unable to upgrade: X-Stream-Protocol-Version is required");
+  }
+  const version = negotiateStreamProtocol(client, [portForwardProtocol]);
+  if (!version) {
+    throw new AgentError(
+      403,
+      `unable to upgrade: unable to negotiate protocol: client supports [${client.join(" ")}], server accepts [${portForwardProtocol}]`,
+    );
+  }
+  return version;
+}
 
 /** Answers an upgrade request with an error: a metav1.Status, which client-go shows. */
 function rejectUpgrade(socket: Duplex, code: number, message: string): void {

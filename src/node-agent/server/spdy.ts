@@ -307,8 +307,15 @@ export class SpdyStream {
   onData: (data: Uint8Array) => void = () => {};
   /** Called once when the client half-closes (FIN) or resets the stream. */
   onEnd: () => void = () => {};
+  /**
+   * Called once when the stream is abandoned: the client reset it
+   * (RST_STREAM) or the connection ended, even after a FIN. Writes are
+   * dropped from then on.
+   */
+  onReset: () => void = () => {};
   private remoteEnded = false;
   private localEnded = false;
+  private isReset = false;
 
   constructor(
     private readonly connection: SpdyConnection,
@@ -333,7 +340,9 @@ export class SpdyStream {
   async end(): Promise<void> {
     if (this.localEnded) return;
     this.localEnded = true;
-    await this.connection.send(dataFrame(this.id, flagFin, new Uint8Array(0)));
+    const sent = this.connection.send(dataFrame(this.id, flagFin, new Uint8Array(0)));
+    if (this.remoteEnded) this.connection.forget(this.id);
+    await sent;
   }
 
   /** @internal */
@@ -347,7 +356,18 @@ export class SpdyStream {
   remoteFinished(): void {
     if (this.remoteEnded) return;
     this.remoteEnded = true;
+    // Both halves closed: the connection need not route frames here any more.
+    if (this.localEnded) this.connection.forget(this.id);
     this.onEnd();
+  }
+
+  /** @internal The client reset the stream, or the connection is gone. */
+  abandon(): void {
+    if (this.isReset) return;
+    this.isReset = true;
+    this.localEnded = true;
+    this.remoteFinished();
+    this.onReset();
   }
 }
 
@@ -403,6 +423,11 @@ export class SpdyConnection {
     this.shutdown();
   }
 
+  /** @internal Stops routing frames to a stream that both sides have finished. */
+  forget(id: number): void {
+    this.streams.delete(id);
+  }
+
   /** Drops the connection. */
   destroy(): void {
     this.socket.destroy();
@@ -412,8 +437,9 @@ export class SpdyConnection {
   private shutdown(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const stream of this.streams.values()) stream.remoteFinished();
+    const streams = [...this.streams.values()];
     this.streams.clear();
+    for (const stream of streams) stream.abandon();
     this.inflater.close();
     this.markClosed();
   }
@@ -448,8 +474,9 @@ export class SpdyConnection {
         return this.synStream(payload, flags);
       case controlTypes.rstStream: {
         const id = payload.readUInt32BE(0) & 0x7fffffff;
-        this.streams.get(id)?.remoteFinished();
+        const stream = this.streams.get(id);
         this.streams.delete(id);
+        stream?.abandon();
         return;
       }
       case controlTypes.ping:
@@ -473,7 +500,8 @@ export class SpdyConnection {
   private async synStream(payload: Buffer, flags: number): Promise<void> {
     const id = payload.readUInt32BE(0) & 0x7fffffff;
     const headers = decodeHeaderBlock(await this.inflater.inflate(payload.subarray(10)));
-    if (id === 0 || this.streams.has(id)) return this.reset(id, 1);
+    // Stream ids only grow (a finished stream's id is not reused).
+    if (id === 0 || id <= this.lastStreamId) return this.reset(id, 1);
     this.lastStreamId = Math.max(this.lastStreamId, id);
     const stream = new SpdyStream(this, id, headers);
     if (!this.onStream(stream)) return this.reset(id, 3);
