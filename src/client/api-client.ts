@@ -45,6 +45,15 @@ export interface DeleteOptions {
 
 export type PatchType = "merge" | "strategic" | "json";
 
+/**
+ * The calls a component makes on resources: what an ApiClient offers, and
+ * what a wrapper (e.g. one that fails over between servers) can offer too.
+ */
+export type ResourceClient = Pick<
+  ApiClient,
+  "get" | "list" | "create" | "update" | "updateStatus" | "patch" | "delete" | "watch"
+>;
+
 const patchContentTypes: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
   strategic: "application/strategic-merge-patch+json",

@@ -3,7 +3,7 @@
  * (`envFrom`, `configMapKeyRef`, `secretKeyRef`), read once per resolution and
  * with the kubelet's messages for what is missing.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import {
   type ConfigMapObject,
   configMapNotFound,
@@ -110,7 +110,7 @@ export class SourceCache {
   readonly #secrets = new Map<string, Promise<SecretObject | null>>();
 
   constructor(
-    private readonly client: ApiClient,
+    private readonly client: ResourceClient,
     readonly namespace: string,
   ) {}
 

@@ -5,7 +5,7 @@
  * `valueFrom` read from its source), then the service variables the container
  * has not defined itself. Explicit env overrides envFrom overrides services.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import { resourcePath } from "../../client/resource-path.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -33,7 +33,7 @@ export interface EnvContainer extends ContainerResources {
 }
 
 export interface EnvironmentOptions {
-  client: ApiClient;
+  client: ResourceClient;
   /**
    * The cluster's Services (any namespace; an informer's cache). When absent
    * they are read from the API: the pod's namespace and `default/kubernetes`.
@@ -115,7 +115,7 @@ export async function resolveEnvironment(
 }
 
 async function readServices(
-  client: ApiClient,
+  client: ResourceClient,
   namespace: string,
   links: boolean | undefined,
 ): Promise<KubeObject[]> {

@@ -4,18 +4,19 @@
  * allows). On start, the runtime's surviving containers are handed back to
  * their pods' workers, and those of pods deleted meanwhile are stopped.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import { Informer } from "../../client/informer.ts";
 import { resourcePath } from "../../client/resource-path.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import type { ContainerHandle, ContainerRuntime } from "../runtime/runtime.ts";
+import type { ContainerLocator, LocatedPod } from "../server/container-locator.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
 import { admissionFailure } from "./resources.ts";
 
 export interface PodManagerOptions {
-  client: ApiClient;
+  client: ResourceClient;
   nodeName: string;
   runtime: ContainerRuntime;
   volumes: PodWorkerDeps["volumes"] & { refresh(pod: KubeObject): Promise<void> };
@@ -38,7 +39,7 @@ const podPath = (pod: KubeObject, subresource?: string) =>
     ...(subresource ? { subresource } : {}),
   });
 
-export class PodManager {
+export class PodManager implements ContainerLocator {
   readonly pods: Informer;
   private readonly workers = new Map<string, PodWorker>();
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
@@ -73,13 +74,15 @@ export class PodManager {
     await this.pods.stop();
   }
 
-  /** The worker of a pod, by namespace and name (for logs and exec). */
-  worker(namespace: string, name: string): PodWorker | undefined {
+  /** ContainerLocator: the pods this node runs, for logs, exec, attach and port-forward. */
+  findPod(namespace: string, name: string, uid?: string): LocatedPod | null {
     for (const worker of this.workers.values()) {
       const meta = worker.current.metadata;
-      if (meta?.namespace === namespace && meta.name === name && !worker.done) return worker;
+      if (worker.done || meta?.namespace !== namespace || meta.name !== name) continue;
+      if (uid && meta.uid !== uid) continue;
+      return worker.locate();
     }
-    return undefined;
+    return null;
   }
 
   private observe(pod: KubeObject): void {

@@ -8,6 +8,7 @@
 import type { Logger } from "../../log/logger.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import type { ContainerHandle, ExitStatus, Mount, StartRequest } from "../runtime/runtime.ts";
+import type { LocatedContainer, LocatedPod } from "../server/container-locator.ts";
 import { RestartBackoff } from "./backoff.ts";
 import { type ContainerState, type ContainerView, podStatus } from "./pod-status.ts";
 import { ProbeRunner, type ProbeSpec, probeOnce } from "./probes.ts";
@@ -20,6 +21,7 @@ export interface ContainerSpec {
   args?: string[];
   workingDir?: string;
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
   restartPolicy?: string;
   ports?: { name?: string; containerPort: number }[];
@@ -135,16 +137,41 @@ export class PodWorker {
     return this.records.get(container)?.handle;
   }
 
-  attempts(container: string): { current: number; previous?: number } | undefined {
-    const record = this.records.get(container);
-    if (!record) return undefined;
-    return record.lastExit || record.attempt > 0
-      ? { current: record.attempt, previous: record.attempt - 1 }
-      : { current: record.attempt };
-  }
-
-  containerNames(): string[] {
-    return [...this.records.keys()];
+  /** The pod's containers as logs, exec and attach see them. */
+  locate(): LocatedPod {
+    const instance = (
+      record: ContainerRecord,
+      attempt: number,
+      handle: ContainerHandle | null,
+    ) => ({
+      logPath: this.deps.logPath(this.pod, record.spec.name, attempt),
+      handle,
+    });
+    const containers = [...this.records.values()].map((record): LocatedContainer => {
+      const { spec } = record;
+      const started = record.running || record.exit !== undefined;
+      // In back-off the last instance is "previous": logs come from it, as the kubelet's do.
+      const waiting = !record.running && record.waiting !== undefined;
+      const current =
+        started && !waiting ? instance(record, record.attempt, record.handle ?? null) : null;
+      const previous =
+        started && waiting
+          ? instance(record, record.attempt, record.handle ?? null)
+          : record.attempt > 0
+            ? instance(record, record.attempt - 1, null)
+            : null;
+      return {
+        name: spec.name,
+        current,
+        previous,
+        ...(record.waiting ? { waitingReason: record.waiting.reason } : {}),
+        stdin: spec.stdin === true,
+        stdinOnce: spec.stdinOnce === true,
+        tty: spec.tty === true,
+      };
+    });
+    const meta = this.pod.metadata ?? {};
+    return { namespace: meta.namespace ?? "", name: meta.name ?? "", uid: this.uid, containers };
   }
 
   /** A newer version of the pod arrived (or the same one, to re-check). */

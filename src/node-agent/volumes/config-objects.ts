@@ -4,7 +4,7 @@
  * configMapAndSecretChangeDetectionStrategy) would save the API server the
  * periodic reads and is a later optimisation.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import { isNotFound } from "../../client/api-error.ts";
 import { resourcePath } from "../../client/resource-path.ts";
 import type { KubeObject } from "../../resources/kind.ts";
@@ -25,7 +25,7 @@ export const secretNotFound = (name: string) => `secret "${name}" not found`;
 
 /** The ConfigMap, or null when it does not exist; other failures are thrown. */
 export function getConfigMap(
-  client: ApiClient,
+  client: ResourceClient,
   namespace: string,
   name: string,
 ): Promise<ConfigMapObject | null> {
@@ -33,7 +33,7 @@ export function getConfigMap(
 }
 
 export function getSecret(
-  client: ApiClient,
+  client: ResourceClient,
   namespace: string,
   name: string,
 ): Promise<SecretObject | null> {
@@ -41,7 +41,7 @@ export function getSecret(
 }
 
 async function getOrNull<T extends KubeObject>(
-  client: ApiClient,
+  client: ResourceClient,
   resource: string,
   namespace: string,
   name: string,

@@ -4,7 +4,7 @@
  * on this node (the only PV sources a node without storage drivers can use).
  */
 import { stat } from "node:fs/promises";
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import { resourcePath } from "../../client/resource-path.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import { setUpHostPath } from "./host-path.ts";
@@ -24,7 +24,7 @@ interface VolumeObject extends KubeObject {
 }
 
 export async function setUpClaim(
-  client: ApiClient,
+  client: ResourceClient,
   namespace: string,
   claimName: string,
 ): Promise<string> {

@@ -3,7 +3,7 @@
  * secret, downwardAPI) merged into one directory. Like the kubelet, every
  * failing source is reported and nothing is written while any fails.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import type { ResourceList } from "../env/resource-fields.ts";
 import type { Payload } from "./atomic-writer.ts";
@@ -21,7 +21,7 @@ import type { ServiceAccountTokens } from "./service-account-tokens.ts";
 import { DEFAULT_FILE_MODE, type ProjectedSource, type VolumeProjection } from "./volume-types.ts";
 
 export interface ProjectionContext {
-  client: ApiClient;
+  client: ResourceClient;
   tokens: ServiceAccountTokens;
   nodeAllocatable: ResourceList;
 }

@@ -4,7 +4,7 @@
  * renewed once 80% of its lifetime has passed or it is older than 24 hours.
  * A failed renewal keeps the old token while it is still valid.
  */
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import { resourcePath } from "../../client/resource-path.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KubeObject } from "../../resources/kind.ts";
@@ -30,7 +30,7 @@ export class ServiceAccountTokens {
   readonly #cache = new Map<string, CachedToken>();
 
   constructor(
-    private readonly client: ApiClient,
+    private readonly client: ResourceClient,
     private readonly log: Logger,
     private readonly now: () => number,
   ) {}

@@ -10,7 +10,7 @@
  */
 import { access, mkdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { ApiClient } from "../../client/api-client.ts";
+import type { ResourceClient } from "../../client/api-client.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import type { ResourceList } from "../env/resource-fields.ts";
@@ -28,7 +28,7 @@ import type { Volume } from "./volume-types.ts";
 export interface VolumeManagerOptions {
   /** This agent's pods directory (the kubelet's /var/lib/kubelet/pods). */
   podsDir: string;
-  client: ApiClient;
+  client: ResourceClient;
   /** This agent's Node (log context). */
   nodeName: string;
   log: Logger;
