@@ -54,6 +54,7 @@ async function startKubun(): Promise<Server> {
     [
       "src/cli/main.ts",
       "server",
+      "--no-agent",
       "--data-dir",
       dataDir,
       "--port",

@@ -1,6 +1,8 @@
 #!/usr/bin/env bun
 import { gitVersion, kubunVersion } from "../version.ts";
+import { agentFlags, runAgent } from "./agent.ts";
 import { formatFlags } from "./args.ts";
+import { hollowFlags, runHollow } from "./hollow.ts";
 import { kubeconfigFlags, runKubeconfig } from "./kubeconfig.ts";
 import { runServer, serverFlags } from "./server.ts";
 import { runToken, tokenFlags, tokenUsage } from "./token.ts";
@@ -9,6 +11,8 @@ const usage = `kubun ${kubunVersion}: a Kubernetes-compatible control plane and 
 
 Usage:
   kubun server [flags]     start a server on the embedded PostgreSQL (or --datastore)
+  kubun agent --server URL --token T --ca-cert-hash H   join a cluster as a node
+  kubun hollow --count N --server URL --token T --ca-cert-hash H   simulate N nodes
   kubun token create|list|delete   bootstrap tokens for joining nodes
   kubun kubeconfig --user NAME [--group G]…   issue a client certificate and kubeconfig
   kubun version            print versions
@@ -40,6 +44,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runServer(rest);
+    case "agent":
+      if (rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(`Usage: kubun agent [flags]\n\n${formatFlags(agentFlags)}\n`);
+        return 0;
+      }
+      return runAgent(rest);
+    case "hollow":
+      if (rest.includes("--help") || rest.includes("-h")) {
+        process.stdout.write(
+          `Usage: kubun hollow --count N [flags]\n\n${formatFlags(hollowFlags)}\n`,
+        );
+        return 0;
+      }
+      return runHollow(rest);
     case "token":
       if (rest.length === 0 || rest.includes("--help") || rest.includes("-h")) {
         process.stdout.write(`${tokenUsage}\nFlags:\n${formatFlags(tokenFlags)}\n`);

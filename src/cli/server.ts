@@ -1,9 +1,10 @@
-import { networkInterfaces } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { documentProvider } from "../api/server/documents.ts";
 import { KubeApi } from "../api/server/kube-api.ts";
 import { tablePrinter } from "../api/server/table.ts";
 import { type LogLevel, logger, setLogLevel } from "../log/logger.ts";
+import type { NodeAgent } from "../node-agent/agent.ts";
 import { builtinKinds } from "../resources/kind-registry.ts";
 import { aesGcmTransformer } from "../store/aes-gcm-transformer.ts";
 import { Datastore } from "../store/datastore.ts";
@@ -19,6 +20,7 @@ import { loadOrCreatePki, readLocalCa, readOptional, writeAtomic } from "../tls/
 import { defaultDataDir } from "./admin-client.ts";
 import { parseFlags } from "./args.ts";
 import { parseDurationSeconds } from "./durations.ts";
+import { startLocalAgent } from "./local-agent.ts";
 
 /** The first non-internal IPv4 address, for the `kubernetes` Service's endpoints. */
 function defaultAdvertiseAddress(): string {
@@ -72,6 +74,17 @@ export const serverFlags = {
     type: "string",
     description: "lifetime of certificates signed for CSRs (e.g. 8760h, 30m, 90s)",
     default: "8760h",
+  },
+  "no-agent": { type: "boolean", description: "do not run a node agent in this process" },
+  "node-name": { type: "string", description: "name of this server's node (default: host name)" },
+  "agent-port": {
+    type: "string",
+    description: "HTTPS port of this server's node agent",
+    default: "10250",
+  },
+  "image-catalog": {
+    type: "string",
+    description: "file mapping images to entrypoints (node agent)",
   },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
@@ -161,6 +174,7 @@ export async function runServer(argv: string[]): Promise<number> {
     },
   });
   let api: KubeApi | null = null;
+  let agent: NodeAgent | null = null;
   let renewServingCertificate = async () => {};
   try {
     if (!bootstrap) throw new Error("the datastore opened without the cluster's bootstrap data");
@@ -216,11 +230,33 @@ export async function runServer(argv: string[]): Promise<number> {
       server: `https://127.0.0.1:${bound}`,
       path: kubeconfig,
     });
+    if (!flags["no-agent"]) {
+      try {
+        agent = await startLocalAgent({
+          ca: pki.ca,
+          server: `https://127.0.0.1:${bound}`,
+          adminKubeconfig: kubeconfig,
+          dataDir: join(dataDir, "agent"),
+          nodeName: flags["node-name"] ?? hostname().toLowerCase(),
+          nodeIp: advertise,
+          port: flags["agent-port"] ?? "10250",
+          imageCatalog: flags["image-catalog"],
+          log,
+        });
+      } catch (error) {
+        // The API stays useful without a node (and other nodes may join).
+        log.warn("the node agent did not start; pods will not run on this server", {
+          error,
+          hint: "run as root (containers need mount namespaces and cgroups), or pass --no-agent",
+        });
+      }
+    }
     process.stdout.write(
       `kubun server ready on https://127.0.0.1:${bound} (datastore: ${datastore.description})\n` +
         `admin kubeconfig: ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}; kubectl get namespaces\n`,
     );
   } catch (error) {
+    // The agent starts last: nothing after it can fail.
     await api?.stop();
     await datastore.close();
     throw error;
@@ -238,6 +274,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const signal = await stopped.promise;
   clearInterval(renewal);
   log.info("shutting down", { signal });
+  await agent?.stop();
   await api.stop();
   await datastore.close();
   log.info("stopped");

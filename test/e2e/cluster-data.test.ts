@@ -29,6 +29,7 @@ afterAll(async () => {
 function secondServerArgs(dataDir: string, token: string): string[] {
   return [
     "server",
+    "--no-agent",
     "--datastore",
     cluster.db.url,
     "--data-dir",

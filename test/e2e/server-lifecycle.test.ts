@@ -47,6 +47,7 @@ describe("kubun server on the embedded database", () => {
     const dir = await dataDir();
     const server = new KubunProcess([
       "server",
+      "--no-agent",
       "--data-dir",
       dir,
       "--port",
@@ -58,7 +59,7 @@ describe("kubun server on the embedded database", () => {
     const postgres = await postmasterPid(dir);
     expect(isAlive(postgres)).toBe(true);
 
-    const second = await runKubun(["server", "--data-dir", dir, "--port", "0"]);
+    const second = await runKubun(["server", "--no-agent", "--data-dir", dir, "--port", "0"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`in use by kubun process ${server.pid}`);
 
@@ -71,6 +72,7 @@ describe("kubun server on the embedded database", () => {
     const dir = await dataDir();
     const first = new KubunProcess([
       "server",
+      "--no-agent",
       "--data-dir",
       dir,
       "--port",
@@ -85,6 +87,7 @@ describe("kubun server on the embedded database", () => {
 
     const second = new KubunProcess([
       "server",
+      "--no-agent",
       "--data-dir",
       dir,
       "--port",

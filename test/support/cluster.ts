@@ -42,6 +42,8 @@ export interface TestCluster {
 export interface ClusterOptions {
   /** Extra `kubun server` flags. */
   args?: string[];
+  /** Run the server's own node agent (off by default: most tests need no node). */
+  agent?: boolean;
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
@@ -61,6 +63,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
       "127.0.0.1",
       "--advertise-address",
       "127.0.0.1",
+      ...(options.agent ? [] : ["--no-agent"]),
       ...(options.args ?? []),
     ]);
     await process.waitFor(/ready on https:\/\/127\.0\.0\.1:\d+/);
