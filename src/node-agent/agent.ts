@@ -83,6 +83,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await pods.start();
   report("waiting for the serving certificate");
   const serving = await core.servingReady;
+  log.info("serving certificate ready");
   const server = new AgentServer({
     host: options.bindAddress ?? "0.0.0.0",
     port: options.port,

@@ -4,6 +4,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitVersion } from "../../src/version.ts";
 import { startCluster, type TestCluster } from "../support/cluster.ts";
+import { freePort } from "../support/free-port.ts";
 import { KubunProcess, runKubun } from "../support/kubun-process.ts";
 
 const HOLLOW_COUNT = 200;
@@ -242,8 +243,13 @@ describe("kubun agent", () => {
   /** A token of its own, so that its bootstrap requests are told apart from the hollow fleet's. */
   let agentJoin: JoinCommand;
 
+  let agentPort = 0;
   const agentArgs = (extra: string[]) => [
     "agent",
+    "--port",
+    String(agentPort),
+    "--node-ip",
+    "127.0.0.1",
     "--server",
     agentJoin.server,
     "--ca-cert-hash",
@@ -271,6 +277,7 @@ describe("kubun agent", () => {
   };
 
   beforeAll(async () => {
+    agentPort = await freePort();
     agentJoin = await createToken();
     dataDir = await mkdtemp(join(tmpdir(), "kubun-agent-"));
     dirs.push(dataDir);
@@ -315,12 +322,14 @@ describe("kubun agent", () => {
       Number(/^(\d+)/.exec(node.status.capacity["ephemeral-storage"] ?? "")?.[1]),
     ).toBeGreaterThan(0);
     expect(node.status.nodeInfo.kubeletVersion).toBe(gitVersion);
-    expect(node.status.daemonEndpoints.kubeletEndpoint.Port).toBe(10250);
+    expect(node.status.daemonEndpoints.kubeletEndpoint.Port).toBe(agentPort);
     expect(node.status.conditions.map((c) => c.type)).toEqual([
       "MemoryPressure",
       "DiskPressure",
       "PIDPressure",
       "Ready",
+      // What the process runtime cannot do on this machine (False when nothing).
+      "kubun.io/RuntimeLimitations",
     ]);
 
     const lease = await getJson<LeaseJson>(["get", "lease", nodeName, "-n", "kube-node-lease"]);
