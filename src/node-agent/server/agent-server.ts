@@ -126,7 +126,8 @@ export class AgentServer {
   /** Starts listening; resolves with the bound port. */
   async start(): Promise<number> {
     const app = this.app();
-    const http = createHttpServer(getRequestListener(app.fetch));
+    // Keep the global Request/Response: the agent may share a process with Bun.serve users.
+    const http = createHttpServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
     http.on("upgrade", (request, socket, head) => void this.upgrade(request, socket, head));
     const tls = createTlsServer(
       {
