@@ -4,7 +4,7 @@
 // the memory of `kubun hollow` per simulated node. Prints a table and one JSON line.
 // Needs root (the process runtime uses mount namespaces and cgroups).
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../src/client/api-client.ts";
@@ -12,7 +12,7 @@ import { loadKubeConfig } from "../src/client/kube-config.ts";
 import { resourcePath } from "../src/client/resource-path.ts";
 import type { KubeObject } from "../src/resources/kind.ts";
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const podsPerSecond = Number(process.env.BENCH_PODS_PER_SECOND ?? 10);
 const hollowCount = Number(process.env.BENCH_HOLLOW ?? 1000);
 const main = join(import.meta.dir, "../src/cli/main.ts");
@@ -23,6 +23,8 @@ function percentile(sorted: number[], p: number): number {
 
 async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), "kubun-bench-pods-"));
+  // PostgreSQL runs as the postgres user and must reach its directory inside.
+  await chmod(dataDir, 0o755);
   const port = 20000 + Math.floor(Math.random() * 10000);
   const child = spawn(
     "bun",
@@ -88,6 +90,8 @@ async function podStartup(client: ApiClient): Promise<number[]> {
       if (!ready || start === undefined) continue;
       latencies.push(performance.now() - start);
       sent.delete(name);
+      // Steady churn: a node holds at most maxPods (110), so each pod goes once it ran.
+      void client.delete(`${pods}/${name}`, { gracePeriodSeconds: 0 }).catch(() => {});
       if (latencies.length === total) done.resolve();
     }
   })().catch(() => {});
