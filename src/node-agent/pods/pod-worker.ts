@@ -116,7 +116,8 @@ export class PodWorker {
     const spec = this.spec();
     for (const container of spec.initContainers ?? []) this.addRecord(container, true);
     for (const container of spec.containers ?? []) this.addRecord(container, false);
-    for (const handle of adopted) this.adopt(handle);
+    // Oldest first: each instance adopted after another makes that one the previous.
+    for (const handle of [...adopted].sort((a, b) => a.attempt - b.attempt)) this.adopt(handle);
   }
 
   get uid(): string {
@@ -501,10 +502,13 @@ export class PodWorker {
   }
 
   private view(record: ContainerRecord): ContainerView {
+    // Not started yet: PodInitializing in a pod with init containers, as the kubelet reports it.
+    const notStarted =
+      (this.spec().initContainers ?? []).length > 0 ? "PodInitializing" : "ContainerCreating";
     const state: ContainerState = record.running
       ? { running: { startedAt: record.handle?.startedAt.toISOString() ?? this.startTime } }
       : record.waiting || !record.exit
-        ? { waiting: record.waiting ?? { reason: "ContainerCreating" } }
+        ? { waiting: record.waiting ?? { reason: notStarted } }
         : { terminated: terminated(record.exit) };
     return {
       name: record.spec.name,
@@ -524,6 +528,19 @@ export class PodWorker {
   private adopt(handle: ContainerHandle): void {
     const record = this.records.get(handle.containerName);
     if (!record || handle.attempt < record.attempt) return;
+    const previous = record.handle;
+    if (previous && previous.attempt < handle.attempt) {
+      // The instance before this one ended: its exit is the container's last state.
+      void previous.exited.then((exit) => {
+        if (record.lastExit || record.attempt !== previous.attempt + 1) return;
+        record.lastExit = {
+          ...exit,
+          startedAt: previous.startedAt,
+          containerId: previous.containerId,
+        };
+        this.kick();
+      });
+    }
     record.attempt = handle.attempt;
     record.restartCount = handle.attempt;
     this.watch(record, handle);

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { logger } from "../../../src/log/logger.ts";
 import { PodWorker, type PodWorkerDeps } from "../../../src/node-agent/pods/pod-worker.ts";
+import type { ContainerHandle } from "../../../src/node-agent/runtime/runtime.ts";
 import type { KubeObject } from "../../../src/resources/kind.ts";
-import { FakeRuntime } from "./fake-runtime.ts";
+import { FakeHandle, FakeRuntime } from "./fake-runtime.ts";
 
 interface Status {
   phase: string;
@@ -10,13 +11,18 @@ interface Status {
   containerStatuses: {
     name: string;
     state: Record<string, { reason?: string; exitCode?: number }>;
+    lastState: Record<string, { exitCode?: number; containerID?: string }>;
     restartCount: number;
+    containerID?: string;
     ready: boolean;
   }[];
   initContainerStatuses?: { name: string; state: Record<string, unknown> }[];
 }
 
-function setup(spec: Record<string, unknown>, options: { mountError?: string } = {}) {
+function setup(
+  spec: Record<string, unknown>,
+  options: { mountError?: string; adopted?: (runtime: FakeRuntime) => ContainerHandle[] } = {},
+) {
   const runtime = new FakeRuntime();
   const statuses: Status[] = [];
   const deleted: string[] = [];
@@ -50,7 +56,7 @@ function setup(spec: Record<string, unknown>, options: { mountError?: string } =
     hostIp: "127.0.0.1",
     log: logger("test"),
   };
-  const worker = new PodWorker(pod, deps);
+  const worker = new PodWorker(pod, deps, options.adopted?.(runtime) ?? []);
   const last = () => statuses.at(-1) as Status;
   /** Waits until the latest reported status satisfies `check` (bounded). */
   const until = async (check: (status: Status) => boolean, what: string) => {
@@ -84,6 +90,8 @@ describe("PodWorker", () => {
     expect(runtime.started.map((h) => h.containerName)).toEqual(["first", "second"]);
     const pending = await until((s) => s.phase === "Pending", "pending");
     expect(pending.conditions.find((c) => c.type === "Initialized")?.status).toBe("False");
+    // As the kubelet: containers of a pod with init containers wait in PodInitializing.
+    expect(pending.containerStatuses[0]?.state.waiting?.reason).toBe("PodInitializing");
     runtime.latest("second")?.exit(0);
     const running = await until((s) => s.phase === "Running", "running");
     expect(running.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
@@ -124,6 +132,53 @@ describe("PodWorker", () => {
     );
     expect(backingOff.phase).toBe("Running");
     expect(runtime.started).toHaveLength(2);
+    worker.gone();
+  });
+
+  test("adopted instances (agent restart) keep the restart count and the previous exit", async () => {
+    const instance = (runtime: FakeRuntime, attempt: number) =>
+      new FakeHandle(
+        {
+          podUid: "uid-1",
+          namespace: "ns",
+          podName: "p",
+          containerName: "c",
+          attempt,
+          argv: ["sh"],
+          env: {},
+          workingDir: "",
+          mounts: [],
+          limits: {},
+          stdin: false,
+          tty: false,
+          logPath: `/logs/c/${attempt}.log`,
+        },
+        runtime,
+      );
+    const { worker, runtime, until } = setup(
+      { containers: [app("c")] },
+      {
+        adopted: (runtime) => {
+          const [first, second] = [instance(runtime, 0), instance(runtime, 1)];
+          first.exit(1);
+          // The runtime lists them in no particular order.
+          return [second, first];
+        },
+      },
+    );
+    worker.kick();
+    const status = await until(
+      (s) => s.containerStatuses[0]?.lastState.terminated !== undefined,
+      "the last state",
+    );
+    expect(status.containerStatuses[0]?.state.running).toBeDefined();
+    expect(status.containerStatuses[0]?.restartCount).toBe(1);
+    expect(status.containerStatuses[0]?.containerID).toBe("fake://uid-1-c-1");
+    expect(status.containerStatuses[0]?.lastState.terminated).toMatchObject({
+      exitCode: 1,
+      containerID: "fake://uid-1-c-0",
+    });
+    expect(runtime.started).toHaveLength(0);
     worker.gone();
   });
 
