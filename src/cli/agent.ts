@@ -44,6 +44,10 @@ export const agentFlags = {
   },
   port: { type: "string", description: "HTTPS port of the node agent", default: "10250" },
   "image-catalog": { type: "string", description: "file mapping images to entrypoints" },
+  "pod-manifest-path": {
+    type: "string",
+    description: "directory of static pod manifests (*.yaml, *.yml, *.json) to run on this node",
+  },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
 
@@ -82,6 +86,7 @@ export function parseAgentFlags(argv: string[]) {
     nodeIp: flags["node-ip"],
     port: parseNumber("port", flags.port, 1, 65535),
     imageCatalog: flags["image-catalog"],
+    podManifestPath: flags["pod-manifest-path"],
     logLevel: level as LogLevel,
   };
 }
@@ -127,6 +132,7 @@ export async function runAgent(argv: string[]): Promise<number> {
         log: log.child("runtime"),
       }),
       ...(flags.imageCatalog ? { imageCatalog: await ImageCatalog.load(flags.imageCatalog) } : {}),
+      ...(flags.podManifestPath ? { podManifestPath: flags.podManifestPath } : {}),
       onProgress: say,
       log,
     });

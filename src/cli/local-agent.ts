@@ -19,6 +19,7 @@ export interface LocalAgentOptions {
   nodeIp: string;
   port: string;
   imageCatalog: string | undefined;
+  podManifestPath?: string | undefined;
   log: Logger;
 }
 
@@ -54,6 +55,7 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<NodeA
     ...(options.imageCatalog
       ? { imageCatalog: await ImageCatalog.load(options.imageCatalog) }
       : {}),
+    ...(options.podManifestPath ? { podManifestPath: options.podManifestPath } : {}),
     log,
   });
   const admin = new ApiClient(await loadKubeConfig(options.adminKubeconfig));

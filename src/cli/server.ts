@@ -86,6 +86,10 @@ export const serverFlags = {
     type: "string",
     description: "file mapping images to entrypoints (node agent)",
   },
+  "pod-manifest-path": {
+    type: "string",
+    description: "directory of static pod manifests to run on this server's node",
+  },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
 
@@ -241,6 +245,7 @@ export async function runServer(argv: string[]): Promise<number> {
           nodeIp: advertise,
           port: flags["agent-port"] ?? "10250",
           imageCatalog: flags["image-catalog"],
+          podManifestPath: flags["pod-manifest-path"],
           log,
         });
       } catch (error) {

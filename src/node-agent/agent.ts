@@ -24,6 +24,8 @@ export interface NodeAgentOptions extends Omit<AgentCoreOptions, "runtime" | "lo
   /** Address the HTTPS server listens on (default all). */
   bindAddress?: string;
   imageCatalog?: ImageCatalog;
+  /** Directory of static pod manifests run on this node. */
+  podManifestPath?: string;
   log: Logger;
 }
 
@@ -77,6 +79,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       join(podsDir, pod.metadata?.uid ?? "", "logs", container, `${attempt}.log`),
     hostIp,
     capacity: capacityOf(allocatable, options.maxPods ?? 110),
+    ...(options.podManifestPath ? { podManifestPath: options.podManifestPath } : {}),
     log: log.child("pods"),
   });
   await services.waitForSync();

@@ -14,6 +14,7 @@ import type { ContainerHandle, ContainerRuntime } from "../runtime/runtime.ts";
 import type { ContainerLocator, LocatedPod } from "../server/container-locator.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
 import { admissionFailure } from "./resources.ts";
+import { isMirrorPod, StaticPods } from "./static-pods.ts";
 
 export interface PodManagerOptions {
   client: ResourceClient;
@@ -28,6 +29,10 @@ export interface PodManagerOptions {
   log: Logger;
   /** How often mounted configMaps, secrets and tokens are re-checked (default 10 s). */
   refreshMs?: number;
+  /** Directory of static pod manifests (`--pod-manifest-path`). */
+  podManifestPath?: string;
+  /** How often it is re-read (default 20 s). */
+  staticPodsIntervalMs?: number;
 }
 
 const podPath = (pod: KubeObject, subresource?: string) =>
@@ -44,16 +49,38 @@ export class PodManager implements ContainerLocator {
   private readonly workers = new Map<string, PodWorker>();
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private adopted = new Map<string, ContainerHandle[]>();
+  /** The second source of pods: files, run by uid; their mirror pods are not run. */
+  private readonly statics: StaticPods | null;
 
   constructor(private readonly options: PodManagerOptions) {
     this.pods = new Informer(options.client, {
       path: resourcePath({ version: "v1", resource: "pods" }),
       fieldSelector: `spec.nodeName=${options.nodeName}`,
     });
+    this.statics = options.podManifestPath
+      ? new StaticPods({
+          dir: options.podManifestPath,
+          nodeName: options.nodeName,
+          client: options.client,
+          log: options.log.child("static"),
+          ...(options.staticPodsIntervalMs ? { intervalMs: options.staticPodsIntervalMs } : {}),
+          run: (pod) => {
+            // The same manifest back after its removal: a fresh worker, not the finished one.
+            const uid = pod.metadata?.uid ?? "";
+            if (this.workers.get(uid)?.done) this.workers.delete(uid);
+            this.observe(pod);
+          },
+          stop: (uid) => this.workers.get(uid)?.gone(),
+          apiPods: () => this.pods.store.list(),
+        })
+      : null;
     this.pods.addEventHandler({
-      onAdd: (pod) => this.observe(pod),
-      onUpdate: (_, pod) => this.observe(pod),
-      onDelete: (pod) => this.workers.get(pod.metadata?.uid ?? "")?.gone(),
+      onAdd: (pod) => (isMirrorPod(pod) ? this.statics?.mirrorChanged() : this.observe(pod)),
+      onUpdate: (_, pod) => (isMirrorPod(pod) ? this.statics?.mirrorChanged() : this.observe(pod)),
+      onDelete: (pod) =>
+        isMirrorPod(pod)
+          ? this.statics?.mirrorChanged()
+          : this.workers.get(pod.metadata?.uid ?? "")?.gone(),
     });
   }
 
@@ -63,14 +90,18 @@ export class PodManager implements ContainerLocator {
       list.push(handle);
       this.adopted.set(handle.podUid, list);
     }
+    // Static pods run before (and without) the API.
+    await this.statics?.start();
     this.pods.start();
     await this.pods.waitForSync();
+    this.statics?.apiSynced();
     await this.stopOrphans();
     this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshMs ?? 10_000);
   }
 
   async stop(): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.statics?.stop();
     await this.pods.stop();
   }
 
@@ -149,6 +180,7 @@ export class PodManager implements ContainerLocator {
       admit: (pod) =>
         admissionFailure(pod, this.running(pod.metadata?.uid ?? ""), this.options.capacity),
       writeStatus: async (pod, status) => {
+        if (this.statics?.owns(pod)) return this.statics.writeStatus(pod, status);
         try {
           await client.patch(podPath(pod, "status"), { status }, "merge");
         } catch (error) {
