@@ -12,6 +12,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 import type { ContainerHandle, ContainerRuntime } from "../runtime/runtime.ts";
 import type { ContainerLocator, LocatedPod } from "../server/container-locator.ts";
+import { type LogRotationLimits, rotateLog } from "./log-rotation.ts";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.ts";
 import { admissionFailure } from "./resources.ts";
 import { isMirrorPod, StaticPods } from "./static-pods.ts";
@@ -27,6 +28,8 @@ export interface PodManagerOptions {
   hostIp: string;
   capacity: { cpuMilli: bigint; memoryBytes: number; pods: number };
   log: Logger;
+  /** When container logs rotate (default 10 MiB, 5 files). */
+  logRotation?: LogRotationLimits;
   /** How often mounted configMaps, secrets and tokens are re-checked (default 10 s). */
   refreshMs?: number;
   /** Directory of static pod manifests (`--pod-manifest-path`). */
@@ -153,7 +156,17 @@ export class PodManager implements ContainerLocator {
       await this.options.volumes
         .refresh(worker.current)
         .catch((error) => this.options.log.debug("volume refresh failed", { error }));
+      await this.rotateLogs(worker);
       worker.kick();
+    }
+  }
+
+  private async rotateLogs(worker: PodWorker): Promise<void> {
+    for (const container of worker.locate().containers) {
+      if (!container.current?.handle) continue;
+      await rotateLog(container.current.logPath, this.options.logRotation).catch((error) =>
+        this.options.log.warn("log rotation failed", { path: container.current?.logPath, error }),
+      );
     }
   }
 

@@ -4,7 +4,7 @@
  * a partial line (the text continues on the next line of the same stream), as
  * the kubelet's kuberuntime/logs does for `kubectl logs`.
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -152,11 +152,24 @@ export async function* readCriRecords(
         }
         return;
       }
+      // Rotated while followed: what is left of the old file was read; go on with the new one.
+      if (file && (await rotatedAway(file, path))) {
+        await file.close();
+        file = null;
+        offset = 0;
+        continue;
+      }
       await waitForChange(options.exited, pollMs, options.signal);
     }
   } finally {
     await file?.close();
   }
+}
+
+/** Whether `path` now names another file than the open one (the log was rotated). */
+async function rotatedAway(file: FileHandle, path: string): Promise<boolean> {
+  const current = await stat(path).catch(() => null);
+  return current !== null && current.ino !== (await file.stat()).ino;
 }
 
 /** Whether nothing was added since `offset` (a file that appeared late counts as new). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -157,6 +157,32 @@ describe("reading a container log", () => {
     exit(0);
     await done;
     expect(chunks.join("")).toBe("first\nsecond\nlast\nunterminated\n");
+  });
+
+  test("follow goes on in the new file when the log is rotated", async () => {
+    const path = await logFile(criLine("first"));
+    let exit: (value: unknown) => void = () => {};
+    const exited = new Promise((resolve) => {
+      exit = resolve;
+    });
+    const chunks: string[] = [];
+    const done = (async () => {
+      for await (const chunk of readContainerLog(
+        path,
+        { follow: true, timestamps: false },
+        exited,
+      )) {
+        chunks.push(new TextDecoder().decode(chunk));
+      }
+    })();
+    await until(() => chunks.join("") === "first\n");
+    await appendFile(path, criLine("before rotation"));
+    await rename(path, `${path}.1`);
+    await writeFile(path, criLine("after rotation"));
+    await until(() => chunks.join("") === "first\nbefore rotation\nafter rotation\n");
+    exit(0);
+    await done;
+    expect(chunks.join("")).toBe("first\nbefore rotation\nafter rotation\n");
   });
 
   test("follow with tailLines 0 shows only new lines; a late file is read whole", async () => {

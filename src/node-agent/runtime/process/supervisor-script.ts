@@ -278,7 +278,25 @@ sub log_output {
     $pos = $len;
   }
   $pending{$stream} = substr($buf, $pos);
-  write_all($log, $out) if length $out;
+  return unless length $out;
+  reopen_rotated_log();
+  write_all($log, $out);
+}
+
+# The agent rotates a log by renaming it and creating a new file at the path:
+# once a second, follow the path to the new file.
+my $log_checked = 0;
+sub reopen_rotated_log {
+  my $second = time;
+  return if $second == $log_checked;
+  $log_checked = $second;
+  my @at_path = stat($spec{log});
+  my @open = stat($log);
+  return if !@at_path || !@open || $at_path[1] == $open[1];
+  my $fresh;
+  sysopen($fresh, $spec{log}, O_WRONLY | O_APPEND | O_CREAT, 0640) or return;
+  close($log);
+  $log = $fresh;
 }
 
 # The first line on stdout tells the agent how the start went; then stdout and
