@@ -96,6 +96,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     caPem: core.credentials.caPem,
     locator: pods,
     log: log.child("server"),
+    nodeName: core.nodeName,
   });
   await server.start();
   const offRotation = core.serving.onRotated((pair) =>

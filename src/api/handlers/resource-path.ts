@@ -10,6 +10,8 @@ export interface ResourcePath {
   namespace: string;
   name: string;
   subresource: string;
+  /** For a proxy subresource: the path after it ("stats/summary"), decoded; "" when none. */
+  proxyPath?: string;
 }
 
 /**
@@ -45,8 +47,12 @@ export function parseResourcePath(pathname: string, kinds: KindRegistry): Resour
     }
   }
   const [resource, name = "", subresource = "", ...extra] = rest;
-  if (!resource || extra.length > 0) return null;
+  // As upstream's RequestInfo, only a proxy subresource has more parts: the proxied path.
+  if (!resource || (extra.length > 0 && subresource !== "proxy")) return null;
   const kind = kinds.resource(group, version, resource);
   if (!kind) return null;
+  if (subresource === "proxy") {
+    return { kind, group, version, namespace, name, subresource, proxyPath: extra.join("/") };
+  }
   return { kind, group, version, namespace, name, subresource };
 }

@@ -43,6 +43,16 @@ function isPods(path: ResourcePath): boolean {
   return path.group === "" && path.kind.resource === "pods" && path.name !== "";
 }
 
+/** nodes/{name}/proxy[/{path}]: proxied to the node's agent at /{path}. */
+function isNodeProxy(path: ResourcePath): boolean {
+  return (
+    path.group === "" &&
+    path.kind.resource === "nodes" &&
+    path.name !== "" &&
+    path.subresource === "proxy"
+  );
+}
+
 /** Whether a path is pods/exec, pods/attach or pods/portforward, served by `upgrade`. */
 export function isPodUpgrade(path: ResourcePath | null): path is ResourcePath {
   return path !== null && isPods(path) && upgradeSubresources.has(path.subresource);
@@ -216,14 +226,15 @@ export class PodStreams {
   /** The REST side: the pod subresources served here, answered through the Hono app. */
   serves(path: ResourcePath): boolean {
     return (
-      isPods(path) && (path.subresource === "log" || upgradeSubresources.has(path.subresource))
+      isNodeProxy(path) ||
+      (isPods(path) && (path.subresource === "log" || upgradeSubresources.has(path.subresource)))
     );
   }
 
-  /** GET pods/log; exec and attach without an upgrade are refused (they are streams). */
+  /** GET pods/log and nodes/proxy; exec and attach without an upgrade are refused (they are streams). */
   async handle(request: Request, path: ResourcePath): Promise<Response> {
     const method = request.method.toUpperCase();
-    if (path.subresource !== "log") {
+    if (path.subresource !== "log" && !isNodeProxy(path)) {
       throw badRequest("Upgrade request required");
     }
     if (method !== "GET") {
@@ -237,7 +248,23 @@ export class PodStreams {
         code: 405,
       });
     }
+    if (isNodeProxy(path)) return this.nodeProxy(request, path);
     return this.logs(request, path);
+  }
+
+  /**
+   * GET nodes/{name}/proxy/{path}: the agent's answer to GET /{path} (with the
+   * query), status, content type and body as they are.
+   */
+  private async nodeProxy(request: Request, path: ResourcePath): Promise<Response> {
+    const location = agentLocation(await this.deps.getNode(path.name));
+    const url = new URL(request.url);
+    const target = `/${(path.proxyPath ?? "").split("/").map(segment).join("/")}${url.search}`;
+    const answer = await this.deps.connector.get(location, target, request.signal);
+    const headers = new Headers({ "cache-control": "no-cache, private" });
+    const type = answer.headers.get("content-type");
+    if (type) headers.set("content-type", type);
+    return new Response(answer.body, { status: answer.status, headers });
   }
 
   private async logs(request: Request, path: ResourcePath): Promise<Response> {

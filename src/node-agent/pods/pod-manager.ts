@@ -119,6 +119,11 @@ export class PodManager implements ContainerLocator {
     return null;
   }
 
+  /** ContainerLocator: every pod this node runs, for /stats/summary. */
+  listPods(): LocatedPod[] {
+    return [...this.workers.values()].filter((w) => !w.done).map((w) => w.locate());
+  }
+
   private observe(pod: KubeObject): void {
     const uid = pod.metadata?.uid ?? "";
     let worker = this.workers.get(uid);

@@ -3,6 +3,7 @@
  * exec, attach and port-forward for the API server, over mutual TLS.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import {
   createServer as createTlsServer,
@@ -48,6 +49,7 @@ import {
   streamOptions,
 } from "./remote-command.ts";
 import { negotiateStreamProtocol, SpdyConnection, spdyProtocol } from "./spdy.ts";
+import { StatsSummary } from "./stats-summary.ts";
 
 /** The user the API server presents to agents (upstream's kubelet client certificate). */
 export const apiServerClientUser = "kube-apiserver-kubelet-client";
@@ -63,6 +65,8 @@ export interface AgentServerOptions {
   caPem: string;
   locator: ContainerLocator;
   log: Logger;
+  /** The node's name, in /stats/summary (default: the host name). */
+  nodeName?: string;
   /** How port-forward reaches a pod's port (default: localhost, pods share the host network). */
   dialPort?: PortDialer;
 }
@@ -115,8 +119,13 @@ export class AgentServer {
   });
   /** The tunneling subprotocol each tunneled port-forward upgrade is answered with. */
   private readonly tunnelProtocols = new WeakMap<IncomingMessage, string>();
+  private readonly stats: StatsSummary;
 
   constructor(private readonly options: AgentServerOptions) {
+    this.stats = new StatsSummary({
+      nodeName: options.nodeName ?? hostname(),
+      locator: options.locator,
+    });
     this.portForwardSockets.on("headers", (headers: string[], request: IncomingMessage) => {
       const protocol = this.tunnelProtocols.get(request);
       if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
@@ -186,6 +195,7 @@ export class AgentServer {
       return next();
     });
     app.get("/healthz", (c) => c.text("ok"));
+    app.get("/stats/summary", async (c) => c.json(await this.stats.build()));
     app.get("/containerLogs/:namespace/:pod/:container", async (c) => {
       const { namespace, pod, container } = c.req.param();
       return this.containerLogs(

@@ -56,4 +56,6 @@ export interface ContainerLocator {
     name: string,
     uid?: string,
   ): LocatedPod | null | Promise<LocatedPod | null>;
+  /** Every pod this agent runs (for /stats/summary); absent: none are listed. */
+  listPods?(): LocatedPod[] | Promise<LocatedPod[]>;
 }
