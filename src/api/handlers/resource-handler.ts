@@ -260,7 +260,7 @@ export class ResourceHandler {
           pod.spec = { ...spec, nodeName: target.name };
           return pod;
         },
-        options,
+        { ...options, subresource: "binding" },
       );
       return jsonResponse(
         { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },

@@ -18,6 +18,7 @@ import {
   notSupported as notSupportedField,
 } from "../../resources/validation/field-error.ts";
 import { fieldPath } from "../../resources/validation/field-path.ts";
+import { Scheduler } from "../../scheduler/scheduler.ts";
 import type { RevisionStore } from "../../store/revision-store.ts";
 import type { CertificateAuthority } from "../../tls/certificate-authority.ts";
 import { AdmissionChain } from "../admission/admission.ts";
@@ -97,6 +98,7 @@ export class KubeApi {
   private garbageCollector: GarbageCollector | null = null;
   private quotaRecount: QuotaRecount | null = null;
   private controllers: RunningControllers | null = null;
+  private scheduler: Scheduler | null = null;
   private isReady = false;
   port = 0;
 
@@ -222,6 +224,7 @@ export class KubeApi {
     );
     this.quotaRecount.start();
     this.controllers = await this.startControllers();
+    this.scheduler = await this.startScheduler();
     this.isReady = true;
     return this.port;
   }
@@ -260,6 +263,34 @@ export class KubeApi {
     });
   }
 
+  /** The client of an in-process component, as `user` with a certificate issued in memory. */
+  private async componentClient(user: string): Promise<ApiClient> {
+    const { ca, host } = this.options;
+    const issued = await ca.issue({ commonName: user, usages: ["clientAuth"], validityDays: 3650 });
+    const local = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+    const url = `https://${local.includes(":") ? `[${local}]` : local}:${this.port}`;
+    return new ApiClient({
+      server: url,
+      ca: ca.certPem,
+      cert: issued.certPem,
+      key: issued.keyPem ?? "",
+    });
+  }
+
+  /**
+   * The scheduler, as its own user (RBAC's system:kube-scheduler) over HTTPS to this
+   * server; readiness does not wait for its caches.
+   */
+  private async startScheduler(): Promise<Scheduler> {
+    const log = this.options.log.child("scheduler");
+    const scheduler = new Scheduler({
+      client: await this.componentClient("system:kube-scheduler"),
+      log,
+    });
+    void scheduler.start().then(() => log.info("scheduler started"));
+    return scheduler;
+  }
+
   private writeQuotaStatus(quota: KubeObject): Promise<KubeObject> {
     return this.registry(this.coreKind("resourcequotas")).update(
       systemContext(quota.metadata?.namespace ?? ""),
@@ -270,6 +301,7 @@ export class KubeApi {
   }
 
   async stop(): Promise<void> {
+    await this.scheduler?.stop();
     await this.controllers?.stop();
     this.quotaRecount?.stop();
     this.namespaceFinalizer?.stop();

@@ -43,6 +43,17 @@ export const podKind: KindDefinition = {
   hasStatus: true,
   shortNames: ["po"],
   categories: ["all"],
+  subresourceStrategies: {
+    // pods/binding sets spec.nodeName of an unassigned pod and nothing else.
+    binding: {
+      prepare(pod, old) {
+        const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+        pod.spec = { ...structuredClone((old.spec ?? {}) as Record<string, unknown>), nodeName };
+        if (old.status !== undefined) pod.status = structuredClone(old.status);
+      },
+      validate: () => [],
+    },
+  },
   subresources: [
     "binding",
     "eviction",
