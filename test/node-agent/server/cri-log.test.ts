@@ -135,20 +135,7 @@ describe("reading a container log", () => {
 
   test("follow reads what is appended until the instance exits and the file is drained", async () => {
     const path = await logFile(criLine("first"));
-    let exit: (value: unknown) => void = () => {};
-    const exited = new Promise((resolve) => {
-      exit = resolve;
-    });
-    const chunks: string[] = [];
-    const done = (async () => {
-      for await (const chunk of readContainerLog(
-        path,
-        { follow: true, timestamps: false },
-        exited,
-      )) {
-        chunks.push(new TextDecoder().decode(chunk));
-      }
-    })();
+    const { chunks, exit, done } = follow(path, { follow: true, timestamps: false });
     await until(() => chunks.join("") === "first\n");
     await appendFile(path, criLine("second"));
     await until(() => chunks.join("") === "first\nsecond\n");
@@ -161,20 +148,7 @@ describe("reading a container log", () => {
 
   test("follow goes on in the new file when the log is rotated", async () => {
     const path = await logFile(criLine("first"));
-    let exit: (value: unknown) => void = () => {};
-    const exited = new Promise((resolve) => {
-      exit = resolve;
-    });
-    const chunks: string[] = [];
-    const done = (async () => {
-      for await (const chunk of readContainerLog(
-        path,
-        { follow: true, timestamps: false },
-        exited,
-      )) {
-        chunks.push(new TextDecoder().decode(chunk));
-      }
-    })();
+    const { chunks, exit, done } = follow(path, { follow: true, timestamps: false });
     await until(() => chunks.join("") === "first\n");
     await appendFile(path, criLine("before rotation"));
     await rename(path, `${path}.1`);
@@ -187,16 +161,15 @@ describe("reading a container log", () => {
 
   test("follow with tailLines 0 shows only new lines; a late file is read whole", async () => {
     const path = join(dir, "late.log");
-    let exit: (value: unknown) => void = () => {};
-    const exited = new Promise((resolve) => {
-      exit = resolve;
-    });
-    const output = read(path, { follow: true, tailLines: 0 }, exited);
+    const { chunks, exit, done } = follow(path, { follow: true, timestamps: false, tailLines: 0 });
+    // The reader must have looked (and found no file) before the file appears:
+    // nothing observable says so, hence a pause rather than a condition.
     await Bun.sleep(150);
     await writeFile(path, criLine("hello"));
-    await Bun.sleep(250);
+    await until(() => chunks.join("") === "hello\n");
     exit(0);
-    expect(await output).toBe("hello\n");
+    await done;
+    expect(chunks.join("")).toBe("hello\n");
   });
 
   test("follow of an ended instance reads to the end and stops", async () => {
@@ -207,6 +180,21 @@ describe("reading a container log", () => {
 
 function criLine(text: string): string {
   return `${new Date().toISOString()} stdout F ${text}\n`;
+}
+
+/** Follows a log in the background until `exit` is called, collecting its output. */
+function follow(path: string, options: LogOptions) {
+  let exit: (value: unknown) => void = () => {};
+  const exited = new Promise((resolve) => {
+    exit = resolve;
+  });
+  const chunks: string[] = [];
+  const done = (async () => {
+    for await (const chunk of readContainerLog(path, options, exited)) {
+      chunks.push(new TextDecoder().decode(chunk));
+    }
+  })();
+  return { chunks, exit, done };
 }
 
 async function until(check: () => boolean): Promise<void> {
