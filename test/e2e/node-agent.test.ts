@@ -16,6 +16,7 @@ import { agentCgroupParent, cgroupV1Mounts } from "../../src/node-agent/runtime/
 import { kubectlBinaries, startCluster, type TestCluster } from "../support/cluster.ts";
 import { freePort } from "../support/free-port.ts";
 import { KubunProcess, runKubun } from "../support/kubun-process.ts";
+import { until } from "../support/until.ts";
 
 interface Condition {
   type: string;
@@ -86,30 +87,6 @@ const dirs: string[] = [];
 const background: Subprocess[] = [];
 
 // ---- helpers ---------------------------------------------------------------
-
-/** Polls `check` until it returns a value other than undefined; bounded by `timeoutMs`. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    }
-    await Bun.sleep(intervalMs);
-  }
-}
 
 async function getJson<T>(args: string[]): Promise<T> {
   return JSON.parse(await cluster.ok([...args, "-o", "json"])) as T;

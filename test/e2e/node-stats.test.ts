@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startCluster, type TestCluster } from "../support/cluster.ts";
 import { freePort } from "../support/free-port.ts";
 import { KubunProcess, runKubun } from "../support/kubun-process.ts";
+import { until } from "../support/until.ts";
 
 interface Summary {
   node: {
@@ -36,29 +37,6 @@ const podName = "stats-pod";
 let cluster: TestCluster;
 let agent: KubunProcess | undefined;
 let dataDir = "";
-
-/** Polls `check` until it returns a value (bounded); the last failure explains a timeout. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    }
-    await Bun.sleep(250);
-  }
-}
 
 const summaryPath = `/api/v1/nodes/${nodeName}/proxy/stats/summary`;
 

@@ -13,6 +13,7 @@ import { agentCgroupParent, cgroupV1Mounts } from "../../src/node-agent/runtime/
 import { startCluster, type TestCluster } from "../support/cluster.ts";
 import { freePort } from "../support/free-port.ts";
 import { KubunProcess, runKubun } from "../support/kubun-process.ts";
+import { until } from "../support/until.ts";
 
 interface PodJson {
   metadata: {
@@ -32,30 +33,6 @@ let agent: KubunProcess | undefined;
 let dataDir = "";
 let manifestDir = "";
 const dirs: string[] = [];
-
-/** Polls `check` until it returns a value, for at most `timeoutMs`. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    }
-    await Bun.sleep(intervalMs);
-  }
-}
 
 /** The mirror pod, or undefined when there is none. */
 async function mirror(): Promise<PodJson | undefined> {
