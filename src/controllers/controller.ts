@@ -16,7 +16,7 @@ import type { KubeObject } from "../resources/kind.ts";
 /** The API calls controllers make; an ApiClient is one, a recording fake in tests is another. */
 export type ControllerClient = Pick<
   ApiClient,
-  "get" | "list" | "watch" | "create" | "update" | "updateStatus" | "delete"
+  "get" | "list" | "watch" | "create" | "update" | "updateStatus" | "patch" | "delete"
 >;
 
 /** A failure retrying cannot fix (a request that does not parse): logged once, key dropped. */
@@ -103,7 +103,6 @@ export class ControllerLoop {
   }
 }
 
-/** A periodic resync delivers the same object twice; controllers that react to change skip it. */
 /** Enqueues each object's key when it is added and whenever it really changes. */
 export function enqueueChanges(informer: Informer, loop: ControllerLoop): void {
   informer.addEventHandler({
@@ -114,6 +113,7 @@ export function enqueueChanges(informer: Informer, loop: ControllerLoop): void {
   });
 }
 
+/** A periodic resync delivers the same object twice; controllers that react to change skip it. */
 export function isResync(oldObject: KubeObject, newObject: KubeObject): boolean {
   const version = newObject.metadata?.resourceVersion;
   return version !== undefined && oldObject.metadata?.resourceVersion === version;

@@ -2,6 +2,9 @@ import { Informer } from "../client/informer.ts";
 import type { ListerWatcher } from "../client/reflector.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeObject } from "../resources/kind.ts";
+import { BY_CONTROLLER, byControllerUid } from "./owners.ts";
+
+const byNamespace = (object: KubeObject): string[] => [object.metadata?.namespace ?? ""];
 
 export interface InformerSelection {
   /** Collection path, e.g. `resourcePath({ version: "v1", resource: "namespaces" })`. */
@@ -13,7 +16,8 @@ export interface InformerSelection {
 /**
  * One informer per watched selection, shared by every controller asking for it
  * (client-go's SharedInformerFactory), so two controllers on namespaces cost one
- * watch and one cache. Ask for informers before `start`; handlers added later
+ * watch and one cache. Every cache is indexed by namespace and by controller UID
+ * (`BY_CONTROLLER`). Ask for informers before `start`; handlers added later
  * still receive everything cached.
  */
 export class SharedInformers {
@@ -33,6 +37,7 @@ export class SharedInformers {
     if (!informer) {
       informer = new Informer(this.#client, {
         ...selection,
+        indexers: { namespace: byNamespace, [BY_CONTROLLER]: byControllerUid },
         onError: (error) => this.#log.warn("list/watch failed", { path: selection.path, error }),
       });
       this.#informers.set(key, informer);

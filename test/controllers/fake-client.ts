@@ -3,7 +3,7 @@ import type { ControllerClient } from "../../src/controllers/controller.ts";
 import { Logger } from "../../src/log/logger.ts";
 import type { KubeObject } from "../../src/resources/kind.ts";
 
-export type Verb = "get" | "create" | "update" | "updateStatus" | "delete";
+export type Verb = "get" | "create" | "update" | "updateStatus" | "patch" | "delete";
 
 /** One API call a controller made. */
 export interface Action {
@@ -41,6 +41,7 @@ export class FakeClient {
       create: (path: string, body: KubeObject) => call({ verb: "create", path, body }),
       update: (path: string, body: KubeObject) => call({ verb: "update", path, body }),
       updateStatus: (path: string, body: KubeObject) => call({ verb: "updateStatus", path, body }),
+      patch: (path: string, body: KubeObject) => call({ verb: "patch", path, body }),
       delete: (path: string, options: unknown) => call({ verb: "delete", path, options }),
       list: async () => ({ metadata: { resourceVersion: "1" }, items: [] }),
       watch: async function* () {
