@@ -3,69 +3,15 @@
 // runtime), against upstream's SLO (5 s) and kubun's target (p99 ≤ 0.5 s); then
 // the memory of `kubun hollow` per simulated node. Prints a table and one JSON line.
 // Needs root (the process runtime uses mount namespaces and cgroups).
-import { spawn } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ApiClient } from "../src/client/api-client.ts";
-import { loadKubeConfig } from "../src/client/kube-config.ts";
+import { readFile } from "node:fs/promises";
+import type { ApiClient } from "../src/client/api-client.ts";
 import { resourcePath } from "../src/client/resource-path.ts";
 import type { KubeObject } from "../src/resources/kind.ts";
+import { percentile, report, startBenchHollow, startBenchServer } from "./support.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const podsPerSecond = Number(process.env.BENCH_PODS_PER_SECOND ?? 10);
 const hollowCount = Number(process.env.BENCH_HOLLOW ?? 1000);
-const main = join(import.meta.dir, "../src/cli/main.ts");
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function startServer() {
-  const dataDir = await mkdtemp(join(tmpdir(), "kubun-bench-pods-"));
-  // PostgreSQL runs as the postgres user and must reach its directory inside.
-  await chmod(dataDir, 0o755);
-  const port = 20000 + Math.floor(Math.random() * 10000);
-  const child = spawn(
-    "bun",
-    [
-      main,
-      "server",
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--bind-address",
-      "127.0.0.1",
-      "--advertise-address",
-      "127.0.0.1",
-      "--agent-port",
-      String(port),
-      "--node-name",
-      "bench",
-    ],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KUBUN_LOG: "warn" } },
-  );
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk) => {
-      out += chunk;
-      if (/ready on https/.test(out)) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`kubun exited with ${code}`)));
-  });
-  const client = new ApiClient(await loadKubeConfig(join(dataDir, "admin.kubeconfig")));
-  return {
-    client,
-    dataDir,
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 const pods = resourcePath({ version: "v1", resource: "pods", namespace: "default" });
 
@@ -128,44 +74,26 @@ async function deleteAll(client: ApiClient): Promise<void> {
 async function hollowMemory(
   dataDir: string,
 ): Promise<{ rssMiB: number; perNodeKiB: number } | null> {
-  const token = await new Promise<string>((resolve) => {
-    const child = spawn("bun", [main, "token", "create", "--data-dir", dataDir]);
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-    });
-    child.on("exit", () => resolve(out.trim()));
-  });
-  const args = token.replace(/^kubun agent /, "").split(/\s+/);
-  const child = spawn("bun", [main, "hollow", "--count", String(hollowCount), ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, KUBUN_LOG: "warn" },
-  });
-  let out = "";
-  const ready = await new Promise<string | null>((resolve) => {
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const line = /ready: .*hollow nodes.*/.exec(out)?.[0];
-      if (line) resolve(line);
-    });
-    child.on("exit", () => resolve(null));
-  });
+  const hollow = await startBenchHollow(dataDir, ["--count", String(hollowCount)]);
   // Steady state: heartbeats running for a while after the last node joined.
   await Bun.sleep(15_000);
-  const status = await readFile(`/proc/${child.pid}/status`, "utf8").catch(() => "");
+  const status = await readFile(`/proc/${hollow.pid}/status`, "utf8").catch(() => "");
   const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-  if (!ready) return null;
-  const before = Number(/\((\d+) MiB before the nodes/.exec(ready)?.[1] ?? Number.NaN);
+  await hollow.stop();
+  if (!hollow.ready) return null;
+  const before = Number(/\((\d+) MiB before the nodes/.exec(hollow.ready)?.[1] ?? Number.NaN);
   return {
     rssMiB: rssKiB / 1024,
     perNodeKiB: (rssKiB - before * 1024) / hollowCount,
   };
 }
 
-const server = await startServer();
+const server = await startBenchServer("pods", [
+  "--agent-port",
+  String(20000 + Math.floor(Math.random() * 10000)),
+  "--node-name",
+  "bench",
+]);
 try {
   process.stderr.write(`pod start-up: ${podsPerSecond} pods/s for ${seconds} s…\n`);
   const latencies = await podStartup(server.client);
@@ -188,21 +116,15 @@ try {
       "target 1,000 nodes ≤ 1 GiB (kubemark ~220 MB per node)",
     ],
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
-  for (const row of rows) {
-    process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}\n`);
-  }
-  process.stdout.write(
-    `${JSON.stringify({
-      bench: "pods",
-      pods: latencies.length,
-      pod_startup_p50_ms: p50,
-      pod_startup_p99_ms: p99,
-      hollow_nodes: hollowCount,
-      hollow_rss_mib: hollow?.rssMiB ?? null,
-      hollow_per_node_kib: hollow?.perNodeKiB ?? null,
-    })}\n`,
-  );
+  report(rows, {
+    bench: "pods",
+    pods: latencies.length,
+    pod_startup_p50_ms: p50,
+    pod_startup_p99_ms: p99,
+    hollow_nodes: hollowCount,
+    hollow_rss_mib: hollow?.rssMiB ?? null,
+    hollow_per_node_kib: hollow?.perNodeKiB ?? null,
+  });
 } finally {
   await server.stop();
 }
