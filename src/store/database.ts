@@ -14,6 +14,13 @@ export interface DatabaseOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Seconds before a connection is recycled; 0 keeps it for good (session state). */
+  maxLifetimeSeconds?: number;
+  /** TCP keepalive interval in seconds (postgres.js default 60). */
+  keepAliveSeconds?: number;
+  connectTimeoutSeconds?: number;
+  /** Called when a connection closes, for whatever reason. */
+  onClose?: () => void;
 }
 
 /**
@@ -25,6 +32,14 @@ export function openDatabase(options: DatabaseOptions): Sql {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "kubun" },
+    ...(options.maxLifetimeSeconds !== undefined
+      ? { max_lifetime: options.maxLifetimeSeconds }
+      : {}),
+    ...(options.keepAliveSeconds !== undefined ? { keep_alive: options.keepAliveSeconds } : {}),
+    ...(options.connectTimeoutSeconds !== undefined
+      ? { connect_timeout: options.connectTimeoutSeconds }
+      : {}),
+    ...(options.onClose ? { onclose: options.onClose } : {}),
     types: {
       bigint: {
         to: 20,

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import type { Logger } from "../log/logger.ts";
 import { Compactor, type CompactorOptions } from "./compactor.ts";
 import { DataDirLock } from "./data-dir-lock.ts";
-import { openDatabase, type Sql } from "./database.ts";
+import { type DatabaseOptions, openDatabase, type Sql } from "./database.ts";
 import { EmbeddedPostgres } from "./embedded-postgres.ts";
 import { runMigrations } from "./migrate.ts";
 import { RevisionStore } from "./revision-store.ts";
@@ -23,6 +23,8 @@ export interface DatastoreOptions {
   prepare?: (store: RevisionStore) => Promise<ValueTransformer | undefined>;
 }
 
+export type DatabaseTarget = Pick<DatabaseOptions, "url" | "host" | "port" | "user" | "database">;
+
 /**
  * The datastore a server runs on: the data-directory lock, PostgreSQL (embedded or
  * external), migrations, the revision store and its compactor, opened in that order
@@ -35,6 +37,8 @@ export class Datastore {
     private readonly lock: DataDirLock,
     private readonly embedded: EmbeddedPostgres | null,
     private readonly compactor: Compactor | null,
+    /** How to reach the database, for components that need their own connection. */
+    readonly target: DatabaseTarget,
   ) {}
 
   /** Where the data lives, for humans. */
@@ -50,7 +54,7 @@ export class Datastore {
     lock.acquire();
     let embedded: EmbeddedPostgres | null = null;
     try {
-      let target: { url?: string; host?: string; port?: number; user?: string; database?: string };
+      let target: DatabaseTarget;
       if (options.url) {
         target = { url: options.url };
       } else {
@@ -93,7 +97,7 @@ export class Datastore {
         compactor = new Compactor(sql, options.log.child("compactor"), options.compaction ?? {});
         compactor.start();
       }
-      return new Datastore(store, sql, lock, embedded, compactor);
+      return new Datastore(store, sql, lock, embedded, compactor, target);
     } catch (error) {
       await embedded?.stop().catch(() => {});
       lock.release();

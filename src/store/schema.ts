@@ -8,6 +8,7 @@ import {
   integer,
   pgTable,
   text,
+  timestamp,
 } from "drizzle-orm/pg-core";
 
 /**
@@ -75,4 +76,23 @@ export const compaction = pgTable(
     progress: revision("progress").notNull(),
   },
   (t) => [check("kubun_compaction_single_row", sql`${t.id} = 1`)],
+);
+
+/**
+ * Who leads the control-plane loops (src/ha). The holder of the leader advisory lock
+ * writes its identity, its backend pid, a heartbeat (database clock) and how stale
+ * that may get here; others terminate a holder whose heartbeat went staler. `epoch` rises with every new term.
+ */
+export const leader = pgTable(
+  "kubun_leader",
+  {
+    id: integer("id").primaryKey(),
+    epoch: revision("epoch").notNull(),
+    holder: text("holder").notNull(),
+    backendPid: integer("backend_pid").notNull(),
+    heartbeat: timestamp("heartbeat", { withTimezone: true }).notNull(),
+    /** The holder's own deadline: deposed once its heartbeat is older than this. */
+    staleAfterMs: integer("stale_after_ms").notNull(),
+  },
+  (t) => [check("kubun_leader_single_row", sql`${t.id} = 1`)],
 );
