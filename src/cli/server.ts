@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { documentProvider } from "../api/server/documents.ts";
@@ -219,6 +220,10 @@ export async function runServer(argv: string[]): Promise<number> {
       },
       printTable: tablePrinter(),
       documents: documentProvider(kinds.kinds),
+      leaderElection: {
+        database: datastore.target,
+        identity: `${hostname().toLowerCase()}_${randomUUID()}`,
+      },
     });
     const bound = await api.start();
     const running = api;
@@ -276,12 +281,18 @@ export async function runServer(argv: string[]): Promise<number> {
     12 * 60 * 60 * 1000,
   );
   renewal.unref();
-  const signal = await stopped.promise;
+  const signal = await Promise.race([
+    stopped.promise,
+    api.fatal.catch((error: Error) => {
+      log.error(error.message);
+      return "fatal";
+    }),
+  ]);
   clearInterval(renewal);
   log.info("shutting down", { signal });
   await agent?.stop();
   await api.stop();
   await datastore.close();
   log.info("stopped");
-  return 0;
+  return signal === "fatal" ? 1 : 0;
 }

@@ -40,8 +40,9 @@ export class GarbageCollector {
     private readonly kinds: KindRegistry,
     private readonly registry: (kind: KindDefinition) => ResourceRegistry,
     log: Logger,
+    runIf?: () => boolean,
   ) {
-    this.task = new PeriodicTask(() => this.sweep(), sweepMs, log, "garbage collection");
+    this.task = new PeriodicTask(() => this.sweep(), sweepMs, log, "garbage collection", runIf);
   }
 
   start(): void {

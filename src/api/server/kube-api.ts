@@ -8,8 +8,11 @@ import {
 import { RbacEscalationCheck } from "../../auth/rbac/escalation.ts";
 import { rulesFor } from "../../auth/rbac/rbac-authorizer.ts";
 import type { Authorizer } from "../../auth/types.ts";
-import { ApiClient } from "../../client/api-client.ts";
+import type { ApiClient } from "../../client/api-client.ts";
 import { type RunningControllers, startControllers } from "../../controllers/controller-manager.ts";
+import { FencedApiClient } from "../../ha/fenced-client.ts";
+import { LeaderElector, type LeaderTerm } from "../../ha/leader-election.ts";
+import { publishLeaderLease } from "../../ha/leader-lease.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KindDefinition, KubeObject, RequestContext } from "../../resources/kind.ts";
 import type { KindRegistry } from "../../resources/kind-registry.ts";
@@ -19,6 +22,7 @@ import {
 } from "../../resources/validation/field-error.ts";
 import { fieldPath } from "../../resources/validation/field-path.ts";
 import { Scheduler } from "../../scheduler/scheduler.ts";
+import type { DatabaseOptions } from "../../store/database.ts";
 import type { RevisionStore } from "../../store/revision-store.ts";
 import type { CertificateAuthority } from "../../tls/certificate-authority.ts";
 import { AdmissionChain } from "../admission/admission.ts";
@@ -64,6 +68,16 @@ export interface KubeApiOptions {
   auth: SecurityOptions;
   printTable: TablePrinter;
   documents: DocumentProvider;
+  /**
+   * Elect the leader among the servers on this database; without it this server
+   * always leads (tests that build a KubeApi directly).
+   */
+  leaderElection?: {
+    database: DatabaseOptions;
+    identity: string;
+    periodMs?: number;
+    staleAfterMs?: number;
+  };
 }
 
 const systemContext = (namespace: string): RequestContext => ({
@@ -94,11 +108,10 @@ export class KubeApi {
   private readonly reader: CacheReader;
   private clusterSecurity: ClusterSecurity | null = null;
   private server: ApiServer | null = null;
-  private namespaceFinalizer: NamespaceFinalizer | null = null;
-  private garbageCollector: GarbageCollector | null = null;
-  private quotaRecount: QuotaRecount | null = null;
-  private controllers: RunningControllers | null = null;
-  private scheduler: Scheduler | null = null;
+  private elector: LeaderElector | null = null;
+  private leaderLoops: { stop(): Promise<void> } | null = null;
+  /** Rejects if leader election cannot work on this database; never resolves. */
+  fatal: Promise<never> = new Promise<never>(() => {});
   private isReady = false;
   port = 0;
 
@@ -205,26 +218,23 @@ export class KubeApi {
     });
     this.port = await this.server.start();
     await this.bootstrap();
-    this.namespaceFinalizer = new NamespaceFinalizer(
-      kinds,
-      (kind) => this.registry(kind),
-      log.child("namespaces"),
-    );
-    this.namespaceFinalizer.start();
-    this.garbageCollector = new GarbageCollector(
-      kinds,
-      (kind) => this.registry(kind),
-      log.child("gc"),
-    );
-    this.garbageCollector.start();
-    this.quotaRecount = new QuotaRecount(
-      this.reader,
-      (quota) => this.writeQuotaStatus(quota),
-      log.child("quota"),
-    );
-    this.quotaRecount.start();
-    this.controllers = await this.startControllers();
-    this.scheduler = await this.startScheduler();
+    const election = this.options.leaderElection;
+    if (election) {
+      this.elector = new LeaderElector({
+        ...election,
+        log: log.child("leader"),
+        onStartedLeading: (term) => this.startLeaderLoops(term, election.identity),
+        onStoppedLeading: () => this.stopLeaderLoops(),
+      });
+      this.fatal = this.elector.start();
+    } else {
+      const term: LeaderTerm = {
+        epoch: 1,
+        isLeader: () => true,
+        signal: new AbortController().signal,
+      };
+      await this.startLeaderLoops(term, "kubun");
+    }
     this.isReady = true;
     return this.port;
   }
@@ -234,25 +244,67 @@ export class KubeApi {
   }
 
   /**
+   * What only the leader runs: the controllers, the scheduler, the in-server sweeps
+   * and the leader Lease. Everything writes through clients fenced by the term.
+   */
+  private async startLeaderLoops(term: LeaderTerm, identity: string): Promise<void> {
+    const { kinds, log } = this.options;
+    const namespaceFinalizer = new NamespaceFinalizer(
+      kinds,
+      (kind) => this.registry(kind),
+      log.child("namespaces"),
+      term.isLeader,
+    );
+    const garbageCollector = new GarbageCollector(
+      kinds,
+      (kind) => this.registry(kind),
+      log.child("gc"),
+      term.isLeader,
+    );
+    const quotaRecount = new QuotaRecount(
+      this.reader,
+      (quota) => this.writeQuotaStatus(quota),
+      log.child("quota"),
+      term.isLeader,
+    );
+    namespaceFinalizer.start();
+    garbageCollector.start();
+    quotaRecount.start();
+    const controllers = await this.startControllers(term);
+    const scheduler = await this.startScheduler(term);
+    const lease = publishLeaderLease({
+      client: await this.componentClient("system:kube-controller-manager", term),
+      identity,
+      term,
+      leaseDurationSeconds: Math.ceil((this.options.leaderElection?.staleAfterMs ?? 3000) / 1000),
+      log: log.child("leader"),
+    });
+    this.leaderLoops = {
+      async stop() {
+        lease.stop();
+        await scheduler.stop();
+        await controllers.stop();
+        quotaRecount.stop();
+        namespaceFinalizer.stop();
+        garbageCollector.stop();
+      },
+    };
+  }
+
+  private async stopLeaderLoops(): Promise<void> {
+    const loops = this.leaderLoops;
+    this.leaderLoops = null;
+    await loops?.stop();
+  }
+
+  /**
    * The controller manager, as its own user (RBAC's system:kube-controller-manager)
    * over HTTPS to this server, with a client certificate issued in memory.
    */
-  private async startControllers(): Promise<RunningControllers> {
-    const { ca, host } = this.options;
-    const issued = await ca.issue({
-      commonName: "system:kube-controller-manager",
-      usages: ["clientAuth"],
-      validityDays: 3650,
-    });
-    const local = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
-    const url = `https://${local.includes(":") ? `[${local}]` : local}:${this.port}`;
+  private async startControllers(term: LeaderTerm): Promise<RunningControllers> {
+    const { ca } = this.options;
     return startControllers({
-      client: new ApiClient({
-        server: url,
-        ca: ca.certPem,
-        cert: issued.certPem,
-        key: issued.keyPem ?? "",
-      }),
+      client: await this.componentClient("system:kube-controller-manager", term),
       ca,
       serverUrl: `https://${this.options.advertiseAddress}:${this.port}`,
       caPem: ca.certPem,
@@ -263,28 +315,29 @@ export class KubeApi {
     });
   }
 
-  /** The client of an in-process component, as `user` with a certificate issued in memory. */
-  private async componentClient(user: string): Promise<ApiClient> {
+  /**
+   * The client of an in-process leader-only component, as `user` with a certificate
+   * issued in memory; its writes fail once `term` is over.
+   */
+  private async componentClient(user: string, term: LeaderTerm): Promise<ApiClient> {
     const { ca, host } = this.options;
     const issued = await ca.issue({ commonName: user, usages: ["clientAuth"], validityDays: 3650 });
     const local = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
     const url = `https://${local.includes(":") ? `[${local}]` : local}:${this.port}`;
-    return new ApiClient({
-      server: url,
-      ca: ca.certPem,
-      cert: issued.certPem,
-      key: issued.keyPem ?? "",
-    });
+    return new FencedApiClient(
+      { server: url, ca: ca.certPem, cert: issued.certPem, key: issued.keyPem ?? "" },
+      term.isLeader,
+    );
   }
 
   /**
    * The scheduler, as its own user (RBAC's system:kube-scheduler) over HTTPS to this
    * server; readiness does not wait for its caches.
    */
-  private async startScheduler(): Promise<Scheduler> {
+  private async startScheduler(term: LeaderTerm): Promise<Scheduler> {
     const log = this.options.log.child("scheduler");
     const scheduler = new Scheduler({
-      client: await this.componentClient("system:kube-scheduler"),
+      client: await this.componentClient("system:kube-scheduler", term),
       log,
     });
     void scheduler.start().then(() => log.info("scheduler started"));
@@ -301,11 +354,8 @@ export class KubeApi {
   }
 
   async stop(): Promise<void> {
-    await this.scheduler?.stop();
-    await this.controllers?.stop();
-    this.quotaRecount?.stop();
-    this.namespaceFinalizer?.stop();
-    this.garbageCollector?.stop();
+    if (this.elector) await this.elector.stop();
+    else await this.stopLeaderLoops();
     await this.server?.stop();
     await this.clusterSecurity?.stop();
     for (const registry of this.registries.values()) registry.cache.stop();

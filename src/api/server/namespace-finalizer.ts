@@ -28,8 +28,9 @@ export class NamespaceFinalizer {
     private readonly kinds: KindRegistry,
     private readonly registry: (kind: KindDefinition) => ResourceRegistry,
     private readonly log: Logger,
+    runIf?: () => boolean,
   ) {
-    this.task = new PeriodicTask(() => this.sweep(), retryMs, log, "namespace cleanup");
+    this.task = new PeriodicTask(() => this.sweep(), retryMs, log, "namespace cleanup", runIf);
   }
 
   start(): void {

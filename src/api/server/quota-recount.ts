@@ -26,8 +26,9 @@ export class QuotaRecount {
     private readonly reader: ObjectReader,
     private readonly writeStatus: (quota: KubeObject) => Promise<unknown>,
     private readonly log: Logger,
+    runIf?: () => boolean,
   ) {
-    this.task = new PeriodicTask(() => this.sweep(), intervalMs, log, "quota recount");
+    this.task = new PeriodicTask(() => this.sweep(), intervalMs, log, "quota recount", runIf);
   }
 
   start(): void {
