@@ -76,12 +76,15 @@ export async function stopTestPostgres(): Promise<void> {
   await rm(root, { recursive: true, force: true });
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
+/** A fresh database, migrated unless `empty` (then servers must migrate it themselves). */
+export async function testDatabase(wanted: { empty?: boolean } = {}): Promise<TestDatabase> {
   server ??= startServer();
   const pg = await server;
   const name = `kubun_t${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = openDatabase({ ...pg.target, database: "postgres", max: 1 });
-  await admin.unsafe(`create database ${name} template kubun_template`);
+  await admin.unsafe(
+    `create database ${name} template ${wanted.empty ? "template0" : "kubun_template"}`,
+  );
   await admin.end();
   const options: DatabaseOptions = { ...pg.target, database: name };
   const pools: Sql[] = [];

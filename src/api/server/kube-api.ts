@@ -29,6 +29,7 @@ import { AdmissionChain } from "../admission/admission.ts";
 import { CertificateApproval } from "../admission/certificate-approval.ts";
 import { CertificateSigning } from "../admission/certificate-signing.ts";
 import { CertificateSubjectRestriction } from "../admission/certificate-subject-restriction.ts";
+import { DefaultStorageClass } from "../admission/default-storage-class.ts";
 import { DefaultTolerationSeconds } from "../admission/default-toleration-seconds.ts";
 import { LimitRanger } from "../admission/limit-ranger.ts";
 import { NamespaceLifecycle } from "../admission/namespace-lifecycle.ts";
@@ -130,6 +131,7 @@ export class KubeApi {
       ),
       new PriorityAdmission(this.reader),
       new DefaultTolerationSeconds(),
+      new DefaultStorageClass(this.reader),
       new LimitRanger(this.reader),
       this.allocation,
       new RbacEscalationCheck(this.reader, authorizer),
@@ -573,6 +575,18 @@ export class KubeApi {
       await registry.create(systemContext(namespace), object, { dryRun: false });
     } catch (error) {
       if (error instanceof StatusError && error.code === 409) return;
+      // Another server of the trio is creating the kubernetes Service and took its IP
+      // first: its create wins once it lands (allocation comes just before it).
+      if (error instanceof StatusError && error.code === 422 && kind.resource === "services") {
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const created = await registry
+            .get(namespace, object.metadata?.name ?? "")
+            .then(() => true)
+            .catch(() => false);
+          if (created) return;
+          await Bun.sleep(100);
+        }
+      }
       if (error instanceof StatusError && error.code === 422 && kind.resource === "endpoints") {
         this.options.log.warn("not publishing the kubernetes endpoints", { reason: error.message });
         return;
