@@ -15,7 +15,12 @@ export const kubeconfigFlags = {
     multiple: true,
     description: "group (the certificate's O; repeatable), e.g. system:masters",
   },
-  server: { type: "string", description: "API server URL (default: the admin kubeconfig's)" },
+  server: {
+    type: "string",
+    multiple: true,
+    description:
+      "API server URL (default: the admin kubeconfig's); repeat for each server of an HA trio: one context per server",
+  },
   output: { type: "string", short: "o", description: "file to write (default: stdout)" },
   validity: { type: "string", description: "certificate lifetime", default: "8760h" },
 } as const;
@@ -35,7 +40,9 @@ export async function runKubeconfig(argv: string[]): Promise<number> {
       `no cluster CA in ${join(dataDir, "tls")}: run this on a server, or pass its --data-dir`,
     );
   }
-  const server = flags.server ?? (await loadKubeConfig(join(dataDir, "admin.kubeconfig"))).server;
+  const [server, ...moreServers] = flags.server.length
+    ? flags.server
+    : [(await loadKubeConfig(join(dataDir, "admin.kubeconfig"))).server];
   const validityDays = parseDurationSeconds("validity", flags.validity ?? "8760h") / 86400;
   const issued = await ca.issue({
     commonName: flags.user,
@@ -44,7 +51,8 @@ export async function runKubeconfig(argv: string[]): Promise<number> {
     validityDays,
   });
   const text = buildKubeconfig({
-    server,
+    server: server ?? "",
+    moreServers,
     caPem: ca.certPem,
     userName: flags.user,
     clientCertPem: issued.certPem,

@@ -1,6 +1,11 @@
 export interface KubeconfigOptions {
   /** API server URL, e.g. "https://127.0.0.1:6443". */
   server: string;
+  /**
+   * More servers of the same cluster (an HA trio): each gets a cluster entry
+   * "<clusterName>-2", … and a context of its own; the first stays current.
+   */
+  moreServers?: string[];
   /** The cluster CA certificate, PEM. */
   caPem: string;
   clusterName?: string;
@@ -14,7 +19,7 @@ export interface KubeconfigOptions {
 
 /**
  * The YAML text of a client-go kubeconfig (apiVersion v1, kind Config) with
- * one cluster, one user and one context, credentials embedded as base64 PEM.
+ * one user and a cluster and context per server, credentials embedded as base64 PEM.
  *
  * Written by hand: the shape is fixed and every value is either base64 or a
  * string emitted JSON-quoted (JSON strings are valid YAML double-quoted
@@ -24,9 +29,6 @@ export interface KubeconfigOptions {
 export function buildKubeconfig(options: KubeconfigOptions): string {
   const clusterName = options.clusterName ?? "kubun";
   const contextName = options.contextName ?? `${options.userName}@${clusterName}`;
-  const url = new URL(options.server);
-  if (url.protocol !== "https:")
-    throw new Error(`server must be an https URL, got ${options.server}`);
   for (const [field, value] of Object.entries({
     clusterName,
     contextName,
@@ -35,20 +37,32 @@ export function buildKubeconfig(options: KubeconfigOptions): string {
     if (value === "") throw new Error(`${field} must not be empty`);
   }
   const q = JSON.stringify;
+  const ca = pemData(options.caPem, "caPem");
+  const entries = [options.server, ...(options.moreServers ?? [])].map((server, i) => {
+    const url = new URL(server);
+    if (url.protocol !== "https:") throw new Error(`server must be an https URL, got ${server}`);
+    const cluster = i === 0 ? clusterName : `${clusterName}-${i + 1}`;
+    const context = i === 0 ? contextName : `${options.userName}@${cluster}`;
+    return { server, cluster, context };
+  });
   const lines = [
     "apiVersion: v1",
     "kind: Config",
     "clusters:",
-    "- cluster:",
-    `    certificate-authority-data: ${pemData(options.caPem, "caPem")}`,
-    `    server: ${q(options.server)}`,
-    `  name: ${q(clusterName)}`,
+    ...entries.flatMap((e) => [
+      "- cluster:",
+      `    certificate-authority-data: ${ca}`,
+      `    server: ${q(e.server)}`,
+      `  name: ${q(e.cluster)}`,
+    ]),
     "contexts:",
-    "- context:",
-    `    cluster: ${q(clusterName)}`,
-    ...(options.namespace === undefined ? [] : [`    namespace: ${q(options.namespace)}`]),
-    `    user: ${q(options.userName)}`,
-    `  name: ${q(contextName)}`,
+    ...entries.flatMap((e) => [
+      "- context:",
+      `    cluster: ${q(e.cluster)}`,
+      ...(options.namespace === undefined ? [] : [`    namespace: ${q(options.namespace)}`]),
+      `    user: ${q(options.userName)}`,
+      `  name: ${q(e.context)}`,
+    ]),
     `current-context: ${q(contextName)}`,
     "preferences: {}",
     "users:",

@@ -70,6 +70,30 @@ describe("buildKubeconfig", () => {
     expect(Buffer.from(user.user["client-key-data"]!, "base64").toString()).toBe(client.keyPem);
   });
 
+  test("several servers of one cluster: a cluster and a context each, the first current", () => {
+    const yaml = buildKubeconfig({
+      server: "https://10.0.0.1:6443",
+      moreServers: ["https://10.0.0.2:6443", "https://10.0.0.3:6443"],
+      caPem: ca.certPem,
+      userName: "admin",
+      clientCertPem: client.certPem,
+      clientKeyPem: client.keyPem,
+    });
+    const view = kubectlView(scratch.file("trio.conf", yaml));
+    expect(view["current-context"]).toBe("admin@kubun");
+    expect(view.clusters.map((c) => [c.name, c.cluster.server])).toEqual([
+      ["kubun", "https://10.0.0.1:6443"],
+      ["kubun-2", "https://10.0.0.2:6443"],
+      ["kubun-3", "https://10.0.0.3:6443"],
+    ]);
+    expect(view.contexts.map((c) => [c.name, c.context.cluster, c.context.user])).toEqual([
+      ["admin@kubun", "kubun", "admin"],
+      ["admin@kubun-2", "kubun-2", "admin"],
+      ["admin@kubun-3", "kubun-3", "admin"],
+    ]);
+    expect(view.users).toHaveLength(1);
+  });
+
   test("keeps names with colons and quotes, a namespace and a custom context", () => {
     const yaml = buildKubeconfig({
       server: "https://[::1]:6443",
