@@ -16,6 +16,14 @@ export function percentile(sorted: number[], p: number): number {
 export interface BenchServer {
   client: ApiClient;
   dataDir: string;
+  url: string;
+  pid: number;
+  /** Sends a signal to the server process (SIGKILL, SIGSTOP, SIGCONT, …). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  exited(): Promise<void>;
+  /** Starts it again on the same data directory and port (after a kill). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,42 +32,61 @@ export async function startBenchServer(name: string, args: string[] = []): Promi
   const dataDir = await mkdtemp(join(tmpdir(), `kubun-bench-${name}-`));
   // PostgreSQL runs as the postgres user and must reach its directory inside.
   await chmod(dataDir, 0o755);
-  const child = spawn(
-    "bun",
-    [
-      kubunMain,
-      "server",
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--bind-address",
-      "127.0.0.1",
-      "--advertise-address",
-      "127.0.0.1",
-      ...args,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KUBUN_LOG: "warn" } },
-  );
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk) => {
-      out += chunk;
-      if (/ready on https/.test(out)) resolve();
+  const launch = async (port: string) => {
+    const child = spawn(
+      "bun",
+      [
+        kubunMain,
+        "server",
+        "--data-dir",
+        dataDir,
+        "--port",
+        port,
+        "--bind-address",
+        "127.0.0.1",
+        "--advertise-address",
+        "127.0.0.1",
+        ...args,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KUBUN_LOG: "warn" } },
+    );
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on("data", (chunk) => {
+        out += chunk;
+        const ready = /ready on (https:\/\/[^\s]+)/.exec(out);
+        if (ready) resolve(ready[1] ?? "");
+      });
+      child.on("exit", (code) => reject(new Error(`kubun exited with ${code}`)));
     });
-    child.on("exit", (code) => reject(new Error(`kubun exited with ${code}`)));
-  });
-  const client = new ApiClient(await loadKubeConfig(join(dataDir, "admin.kubeconfig")));
-  return {
-    client,
+    return { child, url };
+  };
+  let { child, url } = await launch("0");
+  const config = await loadKubeConfig(join(dataDir, "admin.kubeconfig"));
+  const server: BenchServer = {
+    client: new ApiClient({ ...config, server: url }),
     dataDir,
+    url,
+    get pid() {
+      return child.pid ?? 0;
+    },
+    signal: (signal) => child.kill(signal),
+    exited: () =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once("exit", () => resolve())),
+    async restart() {
+      ({ child } = await launch(new URL(url).port));
+    },
     async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const exited = server.exited();
+      child.kill("SIGCONT");
       child.kill("SIGTERM");
       await exited;
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** The join arguments `kubun token create` prints (`--server … --token … --ca-cert-hash …`). */

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { documentProvider } from "../api/server/documents.ts";
@@ -91,6 +90,26 @@ export const serverFlags = {
     type: "string",
     description: "directory of static pod manifests to run on this server's node",
   },
+  "node-monitor-grace-period": {
+    type: "string",
+    description: "how long a node may go without a heartbeat before it is marked lost",
+    default: "40s",
+  },
+  "node-monitor-period": {
+    type: "string",
+    description: "how often the node lifecycle controller checks node health",
+    default: "5s",
+  },
+  "default-not-ready-toleration-seconds": {
+    type: "string",
+    description: "tolerationSeconds added to pods for the node.kubernetes.io/not-ready taint",
+    default: "300",
+  },
+  "default-unreachable-toleration-seconds": {
+    type: "string",
+    description: "tolerationSeconds added to pods for the node.kubernetes.io/unreachable taint",
+    default: "300",
+  },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
 
@@ -117,6 +136,12 @@ async function serverToken(dataDir: string, flag: string | undefined) {
   const kept = (await readOptional(file))?.trim();
   const token = flag ?? kept ?? generateServerToken();
   return { token, file, keep: kept === undefined };
+}
+
+function parseSeconds(flag: string, value: string): number {
+  if (!/^\d+$/.test(value))
+    throw new Error(`--${flag} must be a number of seconds, not "${value}"`);
+  return Number(value);
 }
 
 function parsePortRange(value: string): [number, number] {
@@ -159,6 +184,26 @@ export async function runServer(argv: string[]): Promise<number> {
     "cluster-signing-duration",
     flags["cluster-signing-duration"] ?? "8760h",
   );
+  const nodeMonitor = {
+    gracePeriodSeconds: parseDurationSeconds(
+      "node-monitor-grace-period",
+      flags["node-monitor-grace-period"] ?? "40s",
+    ),
+    periodSeconds: parseDurationSeconds(
+      "node-monitor-period",
+      flags["node-monitor-period"] ?? "5s",
+    ),
+  };
+  const defaultTolerationSeconds = {
+    notReadySeconds: parseSeconds(
+      "default-not-ready-toleration-seconds",
+      flags["default-not-ready-toleration-seconds"] ?? "300",
+    ),
+    unreachableSeconds: parseSeconds(
+      "default-unreachable-toleration-seconds",
+      flags["default-unreachable-toleration-seconds"] ?? "300",
+    ),
+  };
   const serviceCidr = flags["service-cidr"] ?? "10.43.0.0/16";
   const tlsDir = join(dataDir, "tls");
   const token = await serverToken(dataDir, flags.token);
@@ -220,9 +265,11 @@ export async function runServer(argv: string[]): Promise<number> {
       },
       printTable: tablePrinter(),
       documents: documentProvider(kinds.kinds),
+      nodeMonitor,
+      defaultTolerationSeconds,
       leaderElection: {
         database: datastore.target,
-        identity: `${hostname().toLowerCase()}_${randomUUID()}`,
+        identity: hostname().toLowerCase(),
       },
     });
     const bound = await api.start();

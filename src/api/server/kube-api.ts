@@ -30,7 +30,10 @@ import { CertificateApproval } from "../admission/certificate-approval.ts";
 import { CertificateSigning } from "../admission/certificate-signing.ts";
 import { CertificateSubjectRestriction } from "../admission/certificate-subject-restriction.ts";
 import { DefaultStorageClass } from "../admission/default-storage-class.ts";
-import { DefaultTolerationSeconds } from "../admission/default-toleration-seconds.ts";
+import {
+  DefaultTolerationSeconds,
+  type DefaultTolerationSecondsOptions,
+} from "../admission/default-toleration-seconds.ts";
 import { LimitRanger } from "../admission/limit-ranger.ts";
 import { NamespaceLifecycle } from "../admission/namespace-lifecycle.ts";
 import { builtinPriorityClasses, PriorityAdmission } from "../admission/priority.ts";
@@ -51,6 +54,7 @@ import {
 } from "./cluster-security.ts";
 import { GarbageCollector } from "./garbage-collector.ts";
 import { NamespaceFinalizer } from "./namespace-finalizer.ts";
+import { evictionAction, registryEvictionBackend } from "./pod-eviction.ts";
 import { createPodStreams } from "./pod-streams.ts";
 import { QuotaRecount } from "./quota-recount.ts";
 import { reviewActions } from "./reviews.ts";
@@ -69,12 +73,17 @@ export interface KubeApiOptions {
   auth: SecurityOptions;
   printTable: TablePrinter;
   documents: DocumentProvider;
+  /** Node monitoring (upstream --node-monitor-grace-period and --node-monitor-period), seconds. */
+  nodeMonitor?: { gracePeriodSeconds?: number; periodSeconds?: number };
+  /** The DefaultTolerationSeconds plugin's tolerations for not-ready and unreachable nodes. */
+  defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /**
    * Elect the leader among the servers on this database; without it this server
    * always leads (tests that build a KubeApi directly).
    */
   leaderElection?: {
     database: DatabaseOptions;
+    /** This server's host name; the port and a random suffix are added. */
     identity: string;
     periodMs?: number;
     staleAfterMs?: number;
@@ -130,7 +139,7 @@ export class KubeApi {
         this.ensureDefaultServiceAccount(namespace),
       ),
       new PriorityAdmission(this.reader),
-      new DefaultTolerationSeconds(),
+      new DefaultTolerationSeconds(options.defaultTolerationSeconds),
       new DefaultStorageClass(this.reader),
       new LimitRanger(this.reader),
       this.allocation,
@@ -185,15 +194,18 @@ export class KubeApi {
       getPod: (namespace, name) => this.registry(this.coreKind("pods")).get(namespace, name),
       getNode: (name) => this.registry(this.coreKind("nodes")).get("", name),
     });
+    const reviews = reviewActions({
+      authorizer: security.authorizer,
+      rulesFor: (user, namespace) => rulesFor(this.reader, user, namespace),
+      reviewToken: (token, audiences) => security.reviewToken(token, audiences),
+      requestToken: (context, name, request) => this.requestToken(context, name, request),
+    });
+    const eviction = evictionAction({ backend: this.evictionBackend() });
     const resources = new ResourceHandler({
       registry: (kind) => this.registry(kind),
       printTable: this.options.printTable,
-      createAction: reviewActions({
-        authorizer: security.authorizer,
-        rulesFor: (user, namespace) => rulesFor(this.reader, user, namespace),
-        reviewToken: (token, audiences) => security.reviewToken(token, audiences),
-        requestToken: (context, name, request) => this.requestToken(context, name, request),
-      }),
+      createAction: (kind, subresource) =>
+        eviction(kind, subresource) ?? reviews(kind, subresource),
       connect: podStreams,
     });
     const app = createApiApp({
@@ -222,10 +234,13 @@ export class KubeApi {
     await this.bootstrap();
     const election = this.options.leaderElection;
     if (election) {
+      // Upstream's shape (host_uuid) with the port, so people can tell local servers apart.
+      const identity = `${election.identity}:${this.port}_${crypto.randomUUID().slice(0, 8)}`;
       this.elector = new LeaderElector({
         ...election,
+        identity,
         log: log.child("leader"),
-        onStartedLeading: (term) => this.startLeaderLoops(term, election.identity),
+        onStartedLeading: (term) => this.startLeaderLoops(term, identity),
         onStoppedLeading: () => this.stopLeaderLoops(),
       });
       this.fatal = this.elector.start();
@@ -311,6 +326,8 @@ export class KubeApi {
       serverUrl: `https://${this.options.advertiseAddress}:${this.port}`,
       caPem: ca.certPem,
       clusterSigningDurationSeconds: this.options.auth.clusterSigningDurationSeconds,
+      nodeMonitorGracePeriodSeconds: this.options.nodeMonitor?.gracePeriodSeconds,
+      nodeMonitorPeriodSeconds: this.options.nodeMonitor?.periodSeconds,
       issueLegacyToken: (namespace, serviceAccount, secret) =>
         this.security().serviceAccountTokens.issueLegacy(namespace, serviceAccount, secret),
       log: this.options.log.child("controllers"),
@@ -361,6 +378,16 @@ export class KubeApi {
     await this.server?.stop();
     await this.clusterSecurity?.stop();
     for (const registry of this.registries.values()) registry.cache.stop();
+  }
+
+  private evictionBackend() {
+    const budgets = this.options.kinds.resource("policy", "v1", "poddisruptionbudgets");
+    if (!budgets) throw new Error("policy kinds missing from the kind registry");
+    return registryEvictionBackend({
+      pods: this.registry(this.coreKind("pods")),
+      budgets: this.registry(budgets),
+      admission: this.admission,
+    });
   }
 
   private coreKind(resource: string): KindDefinition {
