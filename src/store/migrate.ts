@@ -15,10 +15,34 @@ const migrationLock = 0x6b7562756e;
  * lock belongs to the session that takes it.
  */
 export async function runMigrations(sql: Sql): Promise<void> {
+  await assertOneSession(sql);
   await sql`select pg_advisory_lock(${migrationLock})`;
   try {
     await migrate(drizzle(sql), { migrationsFolder, migrationsSchema: "kubun_migrations" });
   } finally {
     await sql`select pg_advisory_unlock(${migrationLock})`;
+  }
+}
+
+/**
+ * Refuses a database behind a transaction-mode pooler (PgBouncer pool_mode=transaction):
+ * there consecutive statements of one connection may run on different backends, so
+ * the session state kubun relies on (advisory locks for migrations and leader election,
+ * LISTEN for watches) silently belongs to nobody. `sql` must have max: 1.
+ */
+export async function assertOneSession(sql: Sql): Promise<void> {
+  const pids = new Set<number>();
+  // Distinct texts: a pooler would also lose prepared statements between backends.
+  for (const alias of ["first", "second", "third"]) {
+    const [row] = await sql.unsafe(`select pg_backend_pid() as ${alias}`);
+    pids.add(Number(row?.[alias]));
+  }
+  if (pids.size > 1) {
+    throw new Error(
+      "the datastore answers one connection from several PostgreSQL backends: it is behind " +
+        "a transaction-mode pooler (e.g. PgBouncer pool_mode=transaction). kubun needs " +
+        "session state (advisory locks, LISTEN); point --datastore at PostgreSQL directly " +
+        "or at a session-mode pool.",
+    );
   }
 }
