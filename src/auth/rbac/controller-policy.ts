@@ -159,6 +159,8 @@ export function controllerRoles(): KubeObject[] {
       rule(["update"], [core], ["persistentvolumeclaims/status"]),
       rule(["list", "watch", "get", "create", "delete"], [core], ["pods"]),
       rule(read, [storage], ["storageclasses"]),
+      // The built-in local-path provisioner puts its default class in place, as k3s does.
+      rule(["create"], [storage], ["storageclasses"]),
       rule(["get", "create", "update", "delete"], [core], ["endpoints"]),
       rule(["get", "create", "delete"], [core], ["services"]),
       rule(["get"], [core], ["secrets"]),
