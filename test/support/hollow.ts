@@ -12,8 +12,8 @@ export interface JoinCommand {
   hash: string;
 }
 
-/** `kubun token create` on the cluster, and the parts of the join command it prints. */
-export async function createJoinToken(cluster: TestCluster): Promise<JoinCommand> {
+/** `kubun token create` on a server, and the parts of the join command it prints. */
+export async function createJoinToken(cluster: Pick<TestCluster, "dataDir">): Promise<JoinCommand> {
   const created = await runKubun(["token", "create", "--data-dir", cluster.dataDir]);
   const match = /--server (\S+) --token (\S+) --ca-cert-hash (\S+)/.exec(created.stdout);
   if (!match) throw new Error(`kubun token create printed ${created.stdout}${created.stderr}`);
@@ -28,11 +28,13 @@ export interface HollowOptions {
   /** Extra labels for every node, `k=v,…`. */
   labels?: string;
   maxPods?: number;
+  /** More API servers (an HA trio) the nodes fail over to. */
+  moreServers?: string[];
 }
 
 /** Starts hollow nodes and waits until all are registered; stop them with `stopHollow`. */
 export async function startHollow(
-  cluster: TestCluster,
+  cluster: Pick<TestCluster, "dataDir">,
   options: HollowOptions,
 ): Promise<KubunProcess> {
   const join = await createJoinToken(cluster);
@@ -52,6 +54,7 @@ export async function startHollow(
     String(options.firstIndex ?? 0),
     ...(options.labels ? ["--node-labels", options.labels] : []),
     ...(options.maxPods ? ["--max-pods", String(options.maxPods)] : []),
+    ...(options.moreServers ?? []).flatMap((server) => ["--server", server]),
   ]);
   await process.waitFor(new RegExp(`ready: ${options.count} hollow nodes`));
   return process;

@@ -304,3 +304,166 @@ export function parseGoDuration(text: string): { nanoseconds: number } | { error
   }
   return { nanoseconds: sign * total };
 }
+
+/** Wall-clock fields of an instant in a time zone; month 1–12, weekday 0 = Sunday. */
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: number;
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(ms: number, timeZone: string): WallClock {
+  if (timeZone === "UTC") {
+    const d = new Date(ms);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      weekday: d.getUTCDay(),
+    };
+  }
+  let format = wallFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    wallFormats.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(ms))) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+  return {
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+    weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay(),
+  };
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds. */
+export function zoneOffset(ms: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
+  const w = wallClock(ms, timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant of a wall-clock time (Go's time.Date): out-of-range fields carry over,
+ * and a time a DST change skips or repeats resolves the way Go resolves it.
+ */
+function fromWallClock(
+  timeZone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const offset = zoneOffset(wall, timeZone);
+  const corrected = zoneOffset(wall - offset, timeZone);
+  return wall - (corrected === offset ? offset : corrected);
+}
+
+/**
+ * The first activation strictly after `after` (milliseconds), robfig/cron's
+ * Schedule.Next: fields are matched in the schedule's zone (its TZ= prefix, else
+ * `timeZone`, the controller's local zone when absent); undefined when none falls
+ * within five years (an impossible date such as February 30th).
+ */
+export function nextActivation(
+  schedule: CronSchedule,
+  after: number,
+  timeZone?: string,
+): number | undefined {
+  const seconds = Math.floor(after / 1000) * 1000;
+  if (schedule.kind === "every") return seconds + schedule.seconds * 1000;
+  const zone =
+    schedule.timeZone || timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const has = (bits: bigint, value: number) => ((bits >> BigInt(value)) & 1n) === 1n;
+  const dayMatches = (w: WallClock) => {
+    const dom = has(schedule.dayOfMonth, w.day);
+    const dow = has(schedule.dayOfWeek, w.weekday);
+    return schedule.dayOfMonthStar || schedule.dayOfWeekStar ? dom && dow : dom || dow;
+  };
+  // Standard schedules only fire at second 0, so start at the next whole minute.
+  let t = seconds + 1000;
+  let added = false;
+  const yearLimit = wallClock(t, zone).year + 5;
+  wrap: for (;;) {
+    let w = wallClock(t, zone);
+    if (w.year > yearLimit) return undefined;
+    while (!has(schedule.month, w.month)) {
+      if (!added) {
+        added = true;
+        t = fromWallClock(zone, w.year, w.month, 1);
+        w = wallClock(t, zone);
+      }
+      t = fromWallClock(zone, w.year, w.month + 1, w.day, w.hour, w.minute);
+      w = wallClock(t, zone);
+      if (w.month === 1) continue wrap;
+    }
+    while (!dayMatches(w)) {
+      if (!added) {
+        added = true;
+        t = fromWallClock(zone, w.year, w.month, w.day);
+        w = wallClock(t, zone);
+      }
+      t = fromWallClock(zone, w.year, w.month, w.day + 1, w.hour, w.minute);
+      w = wallClock(t, zone);
+      // Where midnight does not exist the day starts at 1am: bring it back to the hour.
+      if (w.hour !== 0) {
+        t += (w.hour > 12 ? 24 - w.hour : -w.hour) * 3_600_000;
+        w = wallClock(t, zone);
+      }
+      if (w.day === 1) continue wrap;
+    }
+    while (!has(schedule.hour, w.hour)) {
+      if (!added) {
+        added = true;
+        t = fromWallClock(zone, w.year, w.month, w.day, w.hour);
+      }
+      t += 3_600_000;
+      w = wallClock(t, zone);
+      if (w.hour === 0) continue wrap;
+    }
+    while (!has(schedule.minute, w.minute)) {
+      if (!added) {
+        added = true;
+        t = Math.floor(t / 60_000) * 60_000;
+      }
+      t += 60_000;
+      w = wallClock(t, zone);
+      if (w.minute === 0) continue wrap;
+    }
+    if (w.second !== 0) {
+      // The seconds field only allows 0: move to the next minute and check it again.
+      added = true;
+      t = Math.floor(t / 60_000) * 60_000 + 60_000;
+      continue;
+    }
+    return t;
+  }
+}
