@@ -23,8 +23,8 @@ import {
 } from "../resources/kinds/batch/cron-schedule.ts";
 import { type ControllerClient, ControllerLoop, isAlreadyExists, isResync } from "./controller.ts";
 import { EventRecorder, eventTimestamp } from "./events.ts";
+import { isNamespaceTerminating } from "./namespace-terminating.ts";
 import { BY_CONTROLLER, controllerOf, controllerRef, isControlledBy } from "./owners.ts";
-import { isNamespaceTerminating } from "./service-endpoints.ts";
 import type { SharedInformers } from "./shared-informers.ts";
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp";

@@ -18,11 +18,11 @@ import type { KubeObject } from "../resources/kind.ts";
 import { isPodReady } from "./active-pods.ts";
 import { type ControllerClient, ControllerLoop, isResync } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
+import { isNamespaceTerminating } from "./namespace-terminating.ts";
 import {
   findPort,
   HEADLESS_LABEL,
   isHeadless,
-  isNamespaceTerminating,
   LAST_CHANGE_TRIGGER_TIME,
   podIPOfFamily,
   podReference,

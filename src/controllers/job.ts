@@ -21,20 +21,39 @@ import type { KubeObject } from "../resources/kind.ts";
 import { isPodActive, isPodReady } from "./active-pods.ts";
 import { type ControllerClient, ControllerLoop, isResync } from "./controller.ts";
 import { EventRecorder, eventTimestamp } from "./events.ts";
+import {
+  activePodsForRemoval,
+  addCompletionIndexEnv,
+  type BackoffRecord,
+  byIndex,
+  COMPLETION_INDEX,
+  completionsOf,
+  firstPendingIndexes,
+  formatIndexes,
+  generateNameWithIndex,
+  hasTrackingFinalizer,
+  isIndexed,
+  isPodFailed,
+  isPodTerminal,
+  JOB_TRACKING_FINALIZER,
+  type JobSpec,
+  newBackoffRecord,
+  onlyReplaceFailedPods,
+  parseIndexes,
+  pastBackoffLimitOnFailure,
+  podPhase,
+  remainingBackoff,
+  specOf,
+  validIndex,
+} from "./job-pods.ts";
+import { isNamespaceTerminating } from "./namespace-terminating.ts";
 import { BY_CONTROLLER, controllerOf, Expectations, podFromTemplate } from "./owners.ts";
 import type { SharedInformers } from "./shared-informers.ts";
 
-export const JOB_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
-export const COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
 const ORPHAN_POD = "pod:";
-/** Upstream's pod re-creation back-off after failures: 10 s, doubling, at most 6 min. */
-const DEFAULT_BACKOFF_MS = 10_000;
-const MAX_BACKOFF_MS = 360_000;
 /** Bounds on one sync, so one big Job cannot starve the others (upstream's values). */
 const MAX_UNCOUNTED_PODS = 500;
 const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
-/** generateName plus the 5 random characters must stay a valid pod name. */
-const MAX_GENERATED_NAME_LENGTH = 58;
 
 export interface JobCondition {
   type: string;
@@ -58,29 +77,12 @@ export interface JobStatus {
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 }
 
-interface JobSpec {
-  parallelism?: number;
-  completions?: number | null;
-  backoffLimit?: number;
-  activeDeadlineSeconds?: number;
-  suspend?: boolean;
-  completionMode?: string;
-  podReplacementPolicy?: string;
-  podFailurePolicy?: unknown;
-  template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
-}
-
 export interface JobControllerOptions {
   client: ControllerClient;
   informers: SharedInformers;
   log: Logger;
   /** The clock, in milliseconds; tests pass their own. */
   now?: () => number;
-}
-
-interface BackoffRecord {
-  failuresAfterLastSuccess: number;
-  lastFailureTime?: number;
 }
 
 /** What one sync knows about a Job (upstream's syncJobCtx). */
@@ -204,7 +206,7 @@ export class JobController {
     // Checked before reading pods: a pod created after this check is seen next time.
     const satisfied = this.#expectations.satisfied(key);
     const pods = this.pods.store.byIndex(BY_CONTROLLER, job.metadata?.uid ?? "");
-    const activePods = pods.filter(isActive);
+    const activePods = pods.filter(isPodActive);
     const uncountedSucceeded = new Set(status.uncountedTerminatedPods.succeeded ?? []);
     const uncountedFailed = new Set(status.uncountedTerminatedPods.failed ?? []);
     const uncounted = (pod: KubeObject, set: Set<string>) =>
@@ -233,7 +235,7 @@ export class JobController {
       uncountedFailed,
       prevSucceededIndexes: new Set(),
       succeededIndexes: new Set(),
-      backoff: this.#newBackoffRecord(key, newSucceeded, newFailed),
+      backoff: newBackoffRecord(this.#backoff.get(key), newSucceeded, newFailed, this.#now()),
     };
     if (!status.startTime && !spec.suspend) status.startTime = this.#timestamp();
 
@@ -286,12 +288,7 @@ export class JobController {
     } else {
       let managed = false;
       if (satisfied && !job.metadata?.deletionTimestamp) {
-        try {
-          active = await this.#manageJob(ctx);
-        } catch (error) {
-          manageError = error;
-          active = ctx.activePods.length;
-        }
+        ({ active, error: manageError } = await this.#manageJob(ctx));
         managed = true;
       }
       const completions = spec.completions;
@@ -322,17 +319,17 @@ export class JobController {
   }
 
   /** Creates or deletes pods to run the Job's wanted number at once; returns the active count. */
-  async #manageJob(ctx: SyncContext): Promise<number> {
+  async #manageJob(ctx: SyncContext): Promise<{ active: number; error?: unknown }> {
     const { job, key } = ctx;
     const spec = specOf(job);
     let active = ctx.activePods.length;
     if (spec.suspend) {
       const doomed = activePodsForRemoval(job, ctx.activePods, active);
       this.#expectations.expect(key, 0, doomed.length);
-      const { deleted, deletedReady } = await this.#deleteJobPods(ctx, doomed);
+      const { deleted, deletedReady, error } = await this.#deleteJobPods(ctx, doomed);
       ctx.terminating += deleted;
       ctx.ready -= deletedReady;
-      return active - deleted;
+      return { active: active - deleted, error };
     }
     const parallelism = spec.parallelism ?? 1;
     const completions = spec.completions;
@@ -350,23 +347,23 @@ export class JobController {
     ).slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
     if (doomed.length > 0) {
       this.#expectations.expect(key, 0, doomed.length);
-      const { deleted, deletedReady } = await this.#deleteJobPods(ctx, doomed);
+      const { deleted, deletedReady, error } = await this.#deleteJobPods(ctx, doomed);
       ctx.terminating += deleted;
       ctx.ready -= deletedReady;
       // Deleting and creating never happen in the same sync; deleting goes first.
-      return active - deleted;
+      return { active: active - deleted, error };
     }
     const terminating = onlyReplaceFailedPods(job) ? ctx.terminating : 0;
     let diff = Math.min(wantActive - terminating - active, MAX_POD_CREATE_DELETE_PER_SYNC);
-    if (diff <= 0) return active;
+    if (diff <= 0) return { active };
     const wait = remainingBackoff(ctx.backoff, this.#now());
     if (wait > 0) {
       this.loop.queue.addAfter(key, wait);
-      return active;
+      return { active };
     }
     let indexes: number[] = [];
     if (isIndexed(job)) {
-      indexes = firstPendingIndexes(ctx, diff);
+      indexes = firstPendingIndexes(job, ctx.pods, ctx.succeededIndexes, diff);
       diff = indexes.length;
     }
     this.#expectations.expect(key, diff, 0);
@@ -402,8 +399,7 @@ export class JobController {
         break;
       }
     }
-    if (errors.length > 0) throw errors[0];
-    return active;
+    return { active, error: errors[0] };
   }
 
   async #createPod(job: KubeObject, template: JobSpec["template"], index: number | undefined) {
@@ -433,7 +429,8 @@ export class JobController {
         `Created pod: ${created.metadata?.name}`,
       );
     } catch (error) {
-      // A namespace being deleted refuses every pod; nothing to report.
+      // A namespace being deleted refuses every pod, and the Job goes with it.
+      if (isNamespaceTerminating(error)) return;
       const message = error instanceof Error ? error.message : String(error);
       this.#events.event(job, "Warning", "FailedCreate", `Error creating: ${message}`);
       throw error;
@@ -459,8 +456,7 @@ export class JobController {
         }
       }),
     );
-    if (errors.length > 0) throw errors[0];
-    return { deleted, deletedReady };
+    return { deleted, deletedReady, error: errors[0] };
   }
 
   /** Deletes the active pods of a finishing Job; their finalizers go once they are counted. */
@@ -739,24 +735,6 @@ export class JobController {
     return this.#now() - start >= activeDeadlineSeconds * 1000;
   }
 
-  /** Upstream's newBackoffRecord: failures since the last success, and when the last was. */
-  #newBackoffRecord(key: string, succeeded: KubeObject[], failed: KubeObject[]): BackoffRecord {
-    const record = { ...(this.#backoff.get(key) ?? { failuresAfterLastSuccess: 0 }) };
-    const failedTimes = failed.map((pod) => finishTime(pod, this.#now())).sort((a, b) => a - b);
-    if (succeeded.length === 0) {
-      if (failedTimes.length === 0) return record;
-      record.failuresAfterLastSuccess += failedTimes.length;
-      record.lastFailureTime = failedTimes[failedTimes.length - 1];
-      return record;
-    }
-    const lastSuccess = Math.max(...succeeded.map((pod) => finishTime(pod, this.#now())));
-    const after = failedTimes.filter((time) => time > lastSuccess);
-    return {
-      failuresAfterLastSuccess: after.length,
-      ...(after.length > 0 ? { lastFailureTime: after[after.length - 1] } : {}),
-    };
-  }
-
   #condition(type: string, reason = "", message = ""): JobCondition {
     const now = this.#timestamp();
     return { type, status: "True", lastProbeTime: now, lastTransitionTime: now, reason, message };
@@ -769,16 +747,7 @@ export class JobController {
 
 const keyOf = (object: KubeObject) => `${object.metadata?.namespace}/${object.metadata?.name}`;
 const uidOf = (pod: KubeObject) => pod.metadata?.uid ?? "";
-const specOf = (job: KubeObject) => (job.spec ?? {}) as JobSpec;
 const statusOf = (job: KubeObject) => structuredClone((job.status ?? {}) as JobStatus);
-const isIndexed = (job: KubeObject) => specOf(job).completionMode === "Indexed";
-const completionsOf = (job: KubeObject) => specOf(job).completions ?? 0;
-const isActive = (pod: KubeObject) => isPodActive(pod);
-const podPhase = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase ?? "";
-const isPodTerminal = (pod: KubeObject) => ["Succeeded", "Failed"].includes(podPhase(pod));
-
-export const hasTrackingFinalizer = (pod: KubeObject) =>
-  pod.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER) === true;
 
 /** Complete or Failed: the Job will not run pods again. */
 export function isFinished(job: KubeObject): boolean {
@@ -814,19 +783,6 @@ function ensureCondition(status: JobStatus, condition: JobCondition): boolean {
   return true;
 }
 
-/** With podReplacementPolicy Failed (or a pod failure policy), only failed pods are replaced. */
-function onlyReplaceFailedPods(job: KubeObject): boolean {
-  const spec = specOf(job);
-  return spec.podReplacementPolicy === "Failed" || spec.podFailurePolicy != null;
-}
-
-/** Failed, or (unless only failed pods count) deleted before it could succeed. */
-export function isPodFailed(pod: KubeObject, job: KubeObject): boolean {
-  if (podPhase(pod) === "Failed") return true;
-  if (onlyReplaceFailedPods(job)) return false;
-  return Boolean(pod.metadata?.deletionTimestamp) && podPhase(pod) !== "Succeeded";
-}
-
 /** Moves uncounted UIDs whose pods no longer hold the finalizer into the counters. */
 function countUncountedWithoutFinalizers(status: JobStatus, withFinalizer: Set<string>): boolean {
   const uncounted = status.uncountedTerminatedPods ?? {};
@@ -845,194 +801,4 @@ function countUncountedWithoutFinalizers(status: JobStatus, withFinalizer: Set<s
     changed = true;
   }
   return changed;
-}
-
-/** With restartPolicy OnFailure, container restarts count against the backoff limit. */
-function pastBackoffLimitOnFailure(job: KubeObject, pods: KubeObject[]): boolean {
-  const spec = specOf(job);
-  if (
-    (spec.template?.spec as { restartPolicy?: string } | undefined)?.restartPolicy !== "OnFailure"
-  )
-    return false;
-  let restarts = 0;
-  for (const pod of pods) {
-    const phase = podPhase(pod);
-    if (phase !== "Running" && phase !== "Pending") continue;
-    const status = (pod.status ?? {}) as {
-      initContainerStatuses?: { restartCount?: number }[];
-      containerStatuses?: { restartCount?: number }[];
-    };
-    for (const s of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])])
-      restarts += s.restartCount ?? 0;
-  }
-  const limit = spec.backoffLimit ?? 6;
-  return limit === 0 ? restarts > 0 : restarts >= limit;
-}
-
-function remainingBackoff(record: BackoffRecord, now: number): number {
-  if (record.failuresAfterLastSuccess === 0 || record.lastFailureTime === undefined) return 0;
-  let backoff = DEFAULT_BACKOFF_MS;
-  for (let i = 1; i < record.failuresAfterLastSuccess; i++) {
-    backoff *= 2;
-    if (backoff >= MAX_BACKOFF_MS) {
-      backoff = MAX_BACKOFF_MS;
-      break;
-    }
-  }
-  const elapsed = now - record.lastFailureTime;
-  return backoff < elapsed ? 0 : backoff - elapsed;
-}
-
-/** When a pod finished: its last container's exit, else Ready turning False, else its deletion. */
-function finishTime(pod: KubeObject, now: number): number {
-  const status = (pod.status ?? {}) as {
-    containerStatuses?: { state?: { terminated?: { finishedAt?: string } } }[];
-    conditions?: { type?: string; status?: string; lastTransitionTime?: string }[];
-  };
-  let latest = 0;
-  for (const container of status.containerStatuses ?? []) {
-    latest = Math.max(latest, Date.parse(container.state?.terminated?.finishedAt ?? "") || 0);
-  }
-  if (latest > 0) return latest;
-  const ready = status.conditions?.find((c) => c.type === "Ready" && c.status === "False");
-  const readyFalse = Date.parse(ready?.lastTransitionTime ?? "");
-  if (readyFalse) return readyFalse;
-  return Date.parse(pod.metadata?.deletionTimestamp ?? "") || now;
-}
-
-/** The pod's completion index when it is a valid one for the Job. */
-function validIndex(pod: KubeObject, job: KubeObject): number | undefined {
-  const text = pod.metadata?.annotations?.[COMPLETION_INDEX] ?? "";
-  if (!/^\d+$/.test(text)) return undefined;
-  const index = Number(text);
-  return index < completionsOf(job) ? index : undefined;
-}
-
-const byIndex = (a: KubeObject, b: KubeObject) =>
-  Number(a.metadata?.annotations?.[COMPLETION_INDEX] ?? -1) -
-  Number(b.metadata?.annotations?.[COMPLETION_INDEX] ?? -1);
-
-/** The lowest indexes that neither succeeded nor have an active (or awaited) pod. */
-function firstPendingIndexes(ctx: SyncContext, count: number): number[] {
-  const taken = new Set(ctx.succeededIndexes);
-  const busy = onlyReplaceFailedPods(ctx.job)
-    ? ctx.pods.filter(
-        (pod) => isActive(pod) || (pod.metadata?.deletionTimestamp && !isPodTerminal(pod)),
-      )
-    : ctx.activePods;
-  for (const pod of busy) {
-    const index = validIndex(pod, ctx.job);
-    if (index !== undefined) taken.add(index);
-  }
-  const result: number[] = [];
-  for (let i = 0; i < completionsOf(ctx.job) && result.length < count; i++) {
-    if (!taken.has(i)) result.push(i);
-  }
-  return result;
-}
-
-/**
- * The active pods to delete: for an Indexed Job every pod without a valid index and
- * every duplicate of an index first, then at least `count` in upstream's ActivePods
- * order (unscheduled, pending, not ready, restarted, newer pods go first).
- */
-function activePodsForRemoval(job: KubeObject, pods: KubeObject[], count: number): KubeObject[] {
-  const remove: KubeObject[] = [];
-  let left = pods;
-  if (isIndexed(job)) {
-    left = [];
-    const byIndexGroup = new Map<number, KubeObject[]>();
-    for (const pod of pods) {
-      const index = validIndex(pod, job);
-      if (index === undefined) remove.push(pod);
-      else byIndexGroup.set(index, [...(byIndexGroup.get(index) ?? []), pod]);
-    }
-    for (const group of byIndexGroup.values()) {
-      const sorted = [...group].sort(activePodOrder);
-      // Keep the most advanced pod of each index.
-      remove.push(...sorted.slice(0, -1));
-      left.push(sorted[sorted.length - 1] as KubeObject);
-    }
-  }
-  if (remove.length < count) {
-    remove.push(...[...left].sort(activePodOrder).slice(0, count - remove.length));
-  }
-  return remove;
-}
-
-const phaseRank: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
-
-function activePodOrder(a: KubeObject, b: KubeObject): number {
-  const nodeA = Boolean((a.spec as { nodeName?: string } | undefined)?.nodeName);
-  const nodeB = Boolean((b.spec as { nodeName?: string } | undefined)?.nodeName);
-  if (nodeA !== nodeB) return nodeA ? 1 : -1;
-  const phase = (phaseRank[podPhase(a)] ?? 0) - (phaseRank[podPhase(b)] ?? 0);
-  if (phase !== 0) return phase;
-  if (isPodReady(a) !== isPodReady(b)) return isPodReady(a) ? 1 : -1;
-  const restarts = restartCount(b) - restartCount(a);
-  if (restarts !== 0) return restarts;
-  // Newer pods first.
-  return (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? "");
-}
-
-function restartCount(pod: KubeObject): number {
-  const statuses = (pod.status as { containerStatuses?: { restartCount?: number }[] } | undefined)
-    ?.containerStatuses;
-  return Math.max(0, ...(statuses ?? []).map((s) => s.restartCount ?? 0));
-}
-
-/** `<job>-<index>-`, the job name cut so that the index always fits. */
-export function generateNameWithIndex(jobName: string, index: number): string {
-  const suffix = `-${index}-`;
-  const prefix = `${jobName}${suffix}`;
-  if (prefix.length <= MAX_GENERATED_NAME_LENGTH) return prefix;
-  return `${prefix.slice(0, MAX_GENERATED_NAME_LENGTH - suffix.length)}${suffix}`;
-}
-
-/** Every container reads its index from the pod's annotation as JOB_COMPLETION_INDEX. */
-function addCompletionIndexEnv(template: NonNullable<JobSpec["template"]>): void {
-  template.spec ??= {};
-  const spec = template.spec as {
-    containers?: { env?: { name: string }[] }[];
-    initContainers?: { env?: { name: string }[] }[];
-  };
-  for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    if (container.env?.some((env) => env.name === "JOB_COMPLETION_INDEX")) continue;
-    container.env = [
-      ...(container.env ?? []),
-      {
-        name: "JOB_COMPLETION_INDEX",
-        valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } },
-      } as { name: string },
-    ];
-  }
-}
-
-/** Parses status.completedIndexes ("1,3-5"), keeping indexes below `completions`. */
-export function parseIndexes(text: string | undefined, completions: number): Set<number> {
-  const indexes = new Set<number>();
-  for (const part of (text ?? "").split(",")) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) continue;
-    const first = Number(match[1]);
-    const last = Math.min(Number(match[2] ?? match[1]), completions - 1);
-    for (let i = first; i <= last; i++) indexes.add(i);
-  }
-  return indexes;
-}
-
-/** Formats indexes as upstream does: ascending, runs of three or more as "a-b". */
-export function formatIndexes(indexes: Set<number>): string {
-  const sorted = [...indexes].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
-    const first = sorted[i] as number;
-    const last = sorted[j] as number;
-    if (first === last) parts.push(String(first));
-    else parts.push(last === first + 1 ? `${first},${last}` : `${first}-${last}`);
-    i = j + 1;
-  }
-  return parts.join(",");
 }

@@ -4,7 +4,6 @@
  * are endpoints, the port a service port resolves to on a pod, and the
  * `endpoints.kubernetes.io/last-change-trigger-time` bookkeeping.
  */
-import { ApiError } from "../client/api-error.ts";
 import type { KubeObject } from "../resources/kind.ts";
 import { LabelSelector } from "../resources/labels/label-selector.ts";
 
@@ -146,14 +145,6 @@ export function shouldSetHostname(pod: KubeObject, service: KubeObject): boolean
 export function isHeadless(service: KubeObject): boolean {
   const ip = serviceSpec(service).clusterIP ?? "";
   return ip === "" || ip === "None";
-}
-
-/** A create refused because the namespace is being deleted: retrying cannot help. */
-export function isNamespaceTerminating(error: unknown): boolean {
-  return (
-    error instanceof ApiError &&
-    (error.status.details?.causes ?? []).some((cause) => cause.type === "NamespaceTerminating")
-  );
 }
 
 /** Go's RFC3339Nano: fractional seconds without trailing zeros. */

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { JobController, type JobStatus } from "../../src/controllers/job.ts";
 import {
   formatIndexes,
   generateNameWithIndex,
-  JobController,
-  type JobStatus,
   parseIndexes,
-} from "../../src/controllers/job.ts";
+} from "../../src/controllers/job-pods.ts";
 import { SharedInformers } from "../../src/controllers/shared-informers.ts";
 import type { KubeObject } from "../../src/resources/kind.ts";
 import { type Action, FakeClient, RecordingLogger } from "./fake-client.ts";
