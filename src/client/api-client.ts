@@ -149,6 +149,16 @@ export class ApiClient {
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) return;
+    // Only the response headers are timed: the stream itself may rightly stay quiet.
+    let timedOut = false;
+    const timeout = this.config.requestTimeoutMs;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeout);
     try {
       let response: Response;
       try {
@@ -157,8 +167,11 @@ export class ApiClient {
           signal: controller.signal,
         });
       } catch (error) {
+        if (timedOut) throw timeoutError(path);
         if (controller.signal.aborted) return;
         throw error;
+      } finally {
+        clearTimeout(timer);
       }
       if (!response.ok) throw ApiError.fromResponse(response.status, await response.text());
       if (!response.body) return;
@@ -192,7 +205,14 @@ export class ApiClient {
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions): Promise<T> {
-    const response = await this.#fetch(method, path, options);
+    const timeout = this.config.requestTimeoutMs;
+    const signal =
+      timeout === undefined
+        ? options.signal
+        : options.signal
+          ? AbortSignal.any([options.signal, AbortSignal.timeout(timeout)])
+          : AbortSignal.timeout(timeout);
+    const response = await this.#fetch(method, path, { ...options, signal });
     const text = await response.text();
     if (!response.ok) throw ApiError.fromResponse(response.status, text);
     return JSON.parse(text) as T;
@@ -217,4 +237,9 @@ export class ApiClient {
     };
     return fetch(url, init as RequestInit);
   }
+}
+
+/** The error a timed-out request fails with (a DOMException named TimeoutError, as fetch's). */
+export function timeoutError(what: string): Error {
+  return new DOMException(`no answer in time for ${what}`, "TimeoutError");
 }

@@ -14,6 +14,12 @@ export interface ClientConfig {
   token?: string;
   /** Accept any server certificate (kubeconfig `insecure-skip-tls-verify`). */
   insecureSkipTlsVerify?: boolean;
+  /**
+   * Give up on a request (or on a watch's response headers) after this long, with a
+   * TimeoutError: a server that accepts connections but never answers (a frozen
+   * process) must not hold a client that could go to another. None by default.
+   */
+  requestTimeoutMs?: number;
 }
 
 interface KubeConfigFile {

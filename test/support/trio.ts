@@ -71,7 +71,8 @@ export async function startTrio(
     servers,
     async client(server) {
       const config = await loadKubeConfig(join(server.dataDir, "admin.kubeconfig"));
-      return new ApiClient({ ...config, server: server.url });
+      // A frozen server (SIGSTOP) must not hang callers that could ask another.
+      return new ApiClient({ ...config, server: server.url, requestTimeoutMs: 5000 });
     },
     async stop() {
       for (const server of servers) {

@@ -30,6 +30,12 @@ export interface ClientCredentials {
 }
 
 /**
+ * How long a call may wait for a server before trying the next one. Generous for a
+ * loaded server, short next to the node monitor's grace period (40 s).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
  * Whether a failure means "this server did not answer" (refused, reset, DNS,
  * TLS, timeout, or a 503 from a server shutting down), so another server may.
  * Any other answer is the cluster's and would be the same elsewhere.
@@ -52,8 +58,11 @@ export function isUnreachable(error: unknown): boolean {
 export class FailoverClient implements NodeClient {
   readonly #servers: readonly string[];
   readonly #webSocketWatch: boolean;
+  readonly #requestTimeoutMs: number;
   #clients: ApiClient[];
   #current = 0;
+  /** Per server: aborted when calls move away from it, ending the watches open there. */
+  readonly #left: AbortController[];
 
   /**
    * `webSocketWatch` (default true): watches go over WebSocket, so that many
@@ -62,11 +71,13 @@ export class FailoverClient implements NodeClient {
   constructor(
     servers: readonly string[],
     credentials: ClientCredentials,
-    options: { webSocketWatch?: boolean } = {},
+    options: { webSocketWatch?: boolean; requestTimeoutMs?: number } = {},
   ) {
     if (servers.length === 0) throw new Error("at least one API server URL is needed");
     this.#servers = servers.map((server) => server.replace(/\/+$/, ""));
     this.#webSocketWatch = options.webSocketWatch ?? true;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#left = this.#servers.map(() => new AbortController());
     this.#clients = this.#build(credentials);
   }
 
@@ -126,7 +137,11 @@ export class FailoverClient implements NodeClient {
     return this.#call((client) => client.delete<T>(path, options));
   }
 
-  /** Fails over while opening the watch; a stream that breaks later ends as ApiClient's does. */
+  /**
+   * Fails over while opening the watch; a stream that breaks later ends as ApiClient's
+   * does, and so does one whose server the other calls have left (it may be frozen,
+   * keeping the connection open but silent): the caller watches again, elsewhere.
+   */
   async *watch<T extends KubeObject = KubeObject>(
     path: string,
     options: WatchOptions = {},
@@ -134,9 +149,12 @@ export class FailoverClient implements NodeClient {
     for (let attempt = 0; ; attempt++) {
       const index = this.#current;
       const client = this.#client(index);
+      const left = this.#left[index]?.signal;
+      const signal = options.signal && left ? AbortSignal.any([options.signal, left]) : left;
+      const scoped = { ...options, signal };
       const events = this.#webSocketWatch
-        ? webSocketWatch<T>(client, path, options)
-        : client.watch<T>(path, options);
+        ? webSocketWatch<T>(client, path, scoped)
+        : client.watch<T>(path, scoped);
       let first: IteratorResult<WatchEvent<T>, void>;
       try {
         first = await events.next();
@@ -170,7 +188,10 @@ export class FailoverClient implements NodeClient {
 
   // Many calls fail together when a server goes away: only the first moves on.
   #advance(failed: number): void {
-    if (this.#current === failed) this.#current = (failed + 1) % this.#servers.length;
+    if (this.#current !== failed) return;
+    this.#current = (failed + 1) % this.#servers.length;
+    this.#left[failed]?.abort();
+    this.#left[failed] = new AbortController();
   }
 
   #client(index: number): ApiClient {
@@ -188,6 +209,7 @@ export class FailoverClient implements NodeClient {
           ...(credentials.cert !== undefined ? { cert: credentials.cert } : {}),
           ...(credentials.key !== undefined ? { key: credentials.key } : {}),
           ...(credentials.token !== undefined ? { token: credentials.token } : {}),
+          requestTimeoutMs: this.#requestTimeoutMs,
         }),
     );
   }

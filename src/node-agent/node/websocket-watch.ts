@@ -1,4 +1,9 @@
-import type { ApiClient, WatchEvent, WatchOptions } from "../../client/api-client.ts";
+import {
+  type ApiClient,
+  timeoutError,
+  type WatchEvent,
+  type WatchOptions,
+} from "../../client/api-client.ts";
 import type { KubeObject } from "../../resources/kind.ts";
 
 /**
@@ -26,7 +31,19 @@ export async function* webSocketWatch<T extends KubeObject = KubeObject>(
   }
   const stream = new EventStream<T>(url, client, signal);
   try {
-    if (!(await stream.opened)) {
+    const timeout = client.config.requestTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const opened = await (timeout === undefined
+      ? stream.opened
+      : Promise.race([
+          stream.opened,
+          new Promise<"timeout">((resolve) => {
+            timer = setTimeout(() => resolve("timeout"), timeout);
+          }),
+        ]).finally(() => clearTimeout(timer)));
+    // Accepted but never answered (a frozen server): let the caller go elsewhere.
+    if (opened === "timeout") throw timeoutError(path);
+    if (!opened) {
       if (signal?.aborted) return;
       yield* client.watch<T>(path, options);
       return;
