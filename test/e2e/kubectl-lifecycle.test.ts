@@ -105,6 +105,58 @@ describe("server-side behaviour users rely on", () => {
     );
   });
 
+  test("a pod in its grace period outlives its last finalizer until the final delete", async () => {
+    await cluster.ok(["apply", "--validate=false", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "held", finalizers: ["example.com/hold"] },
+        spec: { nodeName: "node-a", containers: [{ name: "c", image: "busybox" }] },
+      }),
+    });
+    await cluster.ok(["delete", "pod", "held", "--wait=false"]);
+    await cluster.ok([
+      "patch",
+      "pod",
+      "held",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    const pod = JSON.parse(await cluster.ok(["get", "pod", "held", "-o", "json"]));
+    expect(pod.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(pod.metadata.finalizers).toBeUndefined();
+    // The node agent's final delete shortens the grace period to 0 and removes it.
+    await cluster.ok(["delete", "pod", "held", "--grace-period=0", "--force"]);
+    expect((await cluster.kubectl(["get", "pod", "held"])).stderr).toContain(
+      'pods "held" not found',
+    );
+  });
+
+  test("an object without a grace period goes when its last finalizer does", async () => {
+    await cluster.ok(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "held", finalizers: ["example.com/hold"] },
+      }),
+    });
+    await cluster.ok(["delete", "configmap", "held", "--wait=false"]);
+    const marked = JSON.parse(await cluster.ok(["get", "configmap", "held", "-o", "json"]));
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(0);
+    await cluster.ok([
+      "patch",
+      "configmap",
+      "held",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    expect((await cluster.kubectl(["get", "configmap", "held"])).stderr).toContain(
+      'configmaps "held" not found',
+    );
+  });
+
   test("a pod nobody runs is deleted at once", async () => {
     await cluster.ok(["run", "unbound", "--image=busybox"]);
     await cluster.ok(["delete", "pod", "unbound", "--wait=false"]);

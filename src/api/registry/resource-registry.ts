@@ -233,12 +233,22 @@ export class ResourceRegistry {
       const namespaceFinalizers = this.isNamespaces() ? specFinalizers(current) : [];
       if (finalizers.size > 0 || grace > 0 || namespaceFinalizers.length > 0) {
         // Graceful: mark for deletion; finalizers' owners (or the node agent) finish it.
-        if (meta.deletionTimestamp && finalizers.size === (meta.finalizers?.length ?? 0))
+        const shortens =
+          meta.deletionGracePeriodSeconds !== undefined && grace < meta.deletionGracePeriodSeconds;
+        if (
+          meta.deletionTimestamp &&
+          finalizers.size === (meta.finalizers?.length ?? 0) &&
+          !shortens
+        )
           return current;
         const marked = structuredClone(current);
         const markedMeta = marked.metadata ?? {};
-        markedMeta.deletionTimestamp ??= timestamp(new Date(Date.now() + grace * 1000));
-        markedMeta.deletionGracePeriodSeconds = grace;
+        // A second delete may shorten the grace period (the node agent's final delete is 0).
+        if (!markedMeta.deletionTimestamp || shortens)
+          markedMeta.deletionTimestamp = timestamp(new Date(Date.now() + grace * 1000));
+        markedMeta.deletionGracePeriodSeconds = shortens
+          ? grace
+          : (meta.deletionGracePeriodSeconds ?? grace);
         if (finalizers.size > 0) markedMeta.finalizers = [...finalizers];
         // A namespace terminates: its contents go first, then its spec finalizers.
         if (namespaceFinalizers.length > 0)
@@ -325,10 +335,13 @@ export class ResourceRegistry {
       try {
         if (
           nextMeta.deletionTimestamp &&
+          old.metadata?.deletionGracePeriodSeconds === 0 &&
           this.pendingFinalizers(old) > 0 &&
           this.pendingFinalizers(next) === 0
         ) {
-          // The last finalizer is gone: the deletion completes now.
+          // The last finalizer is gone and no grace period is running (upstream's
+          // shouldDeleteDuringUpdate): the deletion completes now. A pod still in its
+          // grace period waits for its node agent's final delete.
           const deleted = await this.store.delete(found.key, found.revision);
           await this.admission.deleted(this.kind, next);
           nextMeta.resourceVersion = String(deleted.revision);
