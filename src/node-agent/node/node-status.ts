@@ -120,7 +120,9 @@ export class NodeStatusReporter {
     const now = this.#now().getTime();
     const due = now - this.#reportedAt >= (this.#options.reportIntervalMs ?? 300_000);
     const changed =
-      !this.#reported || statusFingerprint(status) !== statusFingerprint(this.#reported);
+      !this.#reported ||
+      statusFingerprint(status) !== statusFingerprint(this.#reported) ||
+      (await this.#serverDiffers(status));
     if (!changed && !due) return false;
     try {
       await this.#writeStatus(status);
@@ -130,6 +132,26 @@ export class NodeStatusReporter {
       await this.register();
     }
     return true;
+  }
+
+  /**
+   * Whether the Node's conditions on the server differ from ours: someone else (the
+   * node lifecycle controller, after missed heartbeats) may have set them to Unknown,
+   * and only a write from us puts them right. The kubelet reads its Node every sync too.
+   */
+  async #serverDiffers(status: NodeStatus): Promise<boolean> {
+    let node: KubeObject;
+    try {
+      node = await this.#options.client.get(this.#path);
+    } catch (error) {
+      if (isNotFound(error)) return true;
+      throw error;
+    }
+    const server = (node.status as { conditions?: NodeCondition[] } | undefined)?.conditions ?? [];
+    return status.conditions.some((ours) => {
+      const theirs = server.find((c) => c.type === ours.type);
+      return theirs?.status !== ours.status || theirs?.reason !== ours.reason;
+    });
   }
 
   /** The existing Node gets our labels (only when they differ) and our status. */

@@ -339,6 +339,27 @@ describe("NodeStatusReporter", () => {
     expect(client.writes().filter((w) => w.endsWith("/status"))).toHaveLength(2);
   });
 
+  test("conditions someone else changed on the server are written back at the next sync", async () => {
+    const client = new FakeNodeClient();
+    const server = nodeServer(client);
+    const { instance } = reporter(client);
+    await instance.register();
+    clock += 10_000;
+    expect(await instance.sync()).toBe(false);
+    // The node lifecycle controller marked the node lost while our heartbeats were late.
+    const status = server.current()?.status as {
+      conditions: { type: string; status: string; reason?: string }[];
+    };
+    for (const condition of status.conditions) {
+      condition.status = "Unknown";
+      condition.reason = "NodeStatusUnknown";
+    }
+    clock += 10_000;
+    expect(await instance.sync()).toBe(true);
+    const written = server.current()?.status as { conditions: { type: string; status: string }[] };
+    expect(written.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
+  });
+
   test("a Node deleted meanwhile is registered again", async () => {
     const client = new FakeNodeClient();
     const server = nodeServer(client);
