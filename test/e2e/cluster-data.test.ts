@@ -58,7 +58,7 @@ async function bootstrapRows() {
   return { current: current.map((row) => row.value), history: history.length };
 }
 
-/** Every text column of every kubun_ table: where the store keeps keys and values. */
+/** Every text column of every keyed kubun_ table: where the store keeps keys and values. */
 async function storeRows(): Promise<
   { table: string; column: string; key: string; text: string }[]
 > {
@@ -66,6 +66,9 @@ async function storeRows(): Promise<
     select table_name, column_name from information_schema.columns
     where table_schema = current_schema() and table_name like 'kubun\\_%'
       and data_type = 'text' and column_name <> 'key'
+      and table_name in (
+        select table_name from information_schema.columns
+        where table_schema = current_schema() and column_name = 'key')
     order by table_name, column_name`;
   const rows: { table: string; column: string; key: string; text: string }[] = [];
   for (const { table_name: table, column_name: column } of columns) {
