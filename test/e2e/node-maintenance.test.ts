@@ -27,6 +27,7 @@ interface Resource {
     name: string;
     generation?: number;
     deletionTimestamp?: string;
+    ownerReferences?: { kind: string; name: string }[];
     labels?: Record<string, string>;
   };
   spec: { nodeName?: string; unschedulable?: boolean; taints?: Taint[] };
@@ -66,7 +67,7 @@ function pinnedPod(name: string, tolerations: unknown[] = []) {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name, namespace: "default", labels: { role: "doomed" } },
+    metadata: { name, namespace: "default", labels: { role: "doomed" } as Record<string, string> },
     spec: {
       nodeName: "doomed-0",
       tolerations,
@@ -95,9 +96,36 @@ beforeAll(async () => {
     ]),
   );
   await apply(pinnedPod("patient"));
-  await until("the doomed node's pods to run", async () => {
+  // A ReplicaSet's pod on the doomed node (adopted: it was there first), to be replaced elsewhere.
+  const moving = pinnedPod("moving-0", [
+    {
+      key: "node.kubernetes.io/unreachable",
+      operator: "Exists",
+      effect: "NoExecute",
+      tolerationSeconds: 2,
+    },
+  ]);
+  moving.metadata.labels = { role: "doomed", app: "moving" };
+  await apply(moving);
+  await apply({
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: "moving", namespace: "default" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "moving" } },
+      template: {
+        metadata: { labels: { app: "moving" } },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      },
+    },
+  });
+  await until("the doomed node's pods to run, one adopted by the ReplicaSet", async () => {
     const pods = await list("pods", "-l", "role=doomed");
-    return pods.length === 2 && pods.every((p) => condition(p, "Ready")?.status === "True")
+    const adopted = pods.find((p) => p.metadata.name === "moving-0")?.metadata.ownerReferences;
+    return pods.length === 3 &&
+      adopted?.[0]?.name === "moving" &&
+      pods.every((p) => condition(p, "Ready")?.status === "True")
       ? true
       : undefined;
   });
@@ -215,7 +243,7 @@ describe("cordon and drain", () => {
 });
 
 describe("node failure", () => {
-  test("a node whose agent died turns Unknown, is tainted, and its short-tolerance pod is evicted", async () => {
+  test("a node whose agent died turns Unknown and is tainted; its pods are evicted and replaced elsewhere", async () => {
     const node = await until(
       "doomed-0 to be marked unreachable",
       async () => {
@@ -257,6 +285,18 @@ describe("node failure", () => {
       "jsonpath={.items[*].message}",
     ]);
     expect(nodeEvents).toContain("Node doomed-0 status is now: NodeNotReady");
+
+    // The ReplicaSet replaces its evicted pod on a node that is alive.
+    const replacement = await until("the ReplicaSet's pod to run elsewhere", async () => {
+      const pods = await list("pods", "-l", "app=moving");
+      return pods.find(
+        (p) =>
+          !p.metadata.deletionTimestamp &&
+          p.spec.nodeName?.startsWith("hollow-") &&
+          condition(p, "Ready")?.status === "True",
+      );
+    });
+    expect(replacement.metadata.name).not.toBe("moving-0");
 
     // The default toleration is five minutes: that pod stays, marked not Ready.
     const patient = await get("pod", "patient");
