@@ -13,6 +13,7 @@ import {
 } from "../../../src/node-agent/node/credential-store.ts";
 import { NodeCredentials } from "../../../src/node-agent/node/credentials.ts";
 import { JoinError } from "../../../src/node-agent/node/join-cluster.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "../../../src/node-agent/node/node-client.ts";
 import { CertificateAuthority } from "../../../src/tls/certificate-authority.ts";
 
 let ca: CertificateAuthority;
@@ -138,6 +139,7 @@ describe("NodeCredentials", () => {
       ca: ca.certPem,
       cert: kept.certPem,
       key: kept.keyPem,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     });
     // No --server given: the one the credentials were kept with.
     const again = await NodeCredentials.start({ servers: [], nodeName: "n1", dataDir });
