@@ -9,6 +9,7 @@ import type { CertificateAuthority } from "../tls/certificate-authority.ts";
 import { BootstrapSigner } from "./bootstrap-signer.ts";
 import { ClusterRoleAggregation } from "./cluster-role-aggregation.ts";
 import type { ControllerLoop } from "./controller.ts";
+import { CONTROLLER_NAMES } from "./controller-selection.ts";
 import { CronJobController } from "./cron-job.ts";
 import { CsrApprovingController } from "./csr-approving.ts";
 import { CsrSigningController } from "./csr-signing.ts";
@@ -57,6 +58,8 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodSeconds?: number | undefined;
   /** How often node health is checked (default 5 s). */
   nodeMonitorPeriodSeconds?: number | undefined;
+  /** Which controllers run (see controller-selection.ts); all when absent. */
+  enabled?: (name: string) => boolean;
   /** Terminated pods kept before the pod garbage collector deletes the oldest (default 12500; 0: all). */
   terminatedPodGcThreshold?: number | undefined;
   log: Logger;
@@ -78,111 +81,85 @@ export interface RunningControllers {
 export function startControllers(options: ControllerManagerOptions): RunningControllers {
   const { client, log } = options;
   const informers = new SharedInformers(client, log.child("informers"));
-  const controllers: Record<string, { loop: ControllerLoop }> = {
-    "csr-approving": new CsrApprovingController({
-      client,
-      informers,
-      log: log.child("csr-approving"),
-    }),
-    "csr-signing": new CsrSigningController({
-      client,
-      informers,
-      ca: options.ca,
-      clusterSigningDurationSeconds: options.clusterSigningDurationSeconds,
-      log: log.child("csr-signing"),
-    }),
-    "bootstrap-signer": new BootstrapSigner({
-      client,
-      informers,
-      serverUrl: options.serverUrl,
-      caPem: options.caPem,
-      log: log.child("bootstrap-signer"),
-    }),
-    "clusterrole-aggregation": new ClusterRoleAggregation({
-      client,
-      informers,
-      log: log.child("clusterrole-aggregation"),
-    }),
-    "token-cleaner": new TokenCleaner({ client, informers, log: log.child("token-cleaner") }),
-    "service-account": new ServiceAccountController({
-      client,
-      informers,
-      log: log.child("service-account"),
-    }),
-    "root-ca-publisher": new RootCaPublisher({
-      client,
-      informers,
-      caPem: options.caPem,
-      log: log.child("root-ca-publisher"),
-    }),
-    daemonset: new DaemonSetController({ client, informers, log: log.child("daemonset") }),
-    statefulset: new StatefulSetController({ client, informers, log: log.child("statefulset") }),
-    "persistentvolume-binder": new PersistentVolumeBinder({
-      client,
-      informers,
-      log: log.child("persistentvolume-binder"),
-    }),
-    "local-path-provisioner": new LocalPathProvisioner({
-      client,
-      informers,
-      root: options.localStoragePath,
-      log: log.child("local-path-provisioner"),
-    }),
-    replicaset: new ReplicaSetController({ client, informers, log: log.child("replicaset") }),
-    replicationcontroller: new ReplicaSetController({
-      client,
-      informers,
-      kind: REPLICATION_CONTROLLERS,
-      log: log.child("replicationcontroller"),
-    }),
-    deployment: new DeploymentController({ client, informers, log: log.child("deployment") }),
-    "node-lifecycle": new NodeLifecycleController({
-      client,
-      informers,
-      log: log.child("node-lifecycle"),
-      ...(options.nodeMonitorGracePeriodSeconds !== undefined
-        ? { gracePeriodMs: options.nodeMonitorGracePeriodSeconds * 1000 }
-        : {}),
-      ...(options.nodeMonitorPeriodSeconds !== undefined
-        ? { monitorPeriodMs: options.nodeMonitorPeriodSeconds * 1000 }
-        : {}),
-    }),
-    "taint-eviction": new TaintEvictionController({
-      client,
-      informers,
-      log: log.child("taint-eviction"),
-    }),
-    disruption: new DisruptionController({ client, informers, log: log.child("disruption") }),
-    endpoint: new EndpointsController({ client, informers, log: log.child("endpoint") }),
-    endpointslice: new EndpointSliceController({
-      client,
-      informers,
-      log: log.child("endpointslice"),
-    }),
-    job: new JobController({ client, informers, log: log.child("job") }),
-    cronjob: new CronJobController({ client, informers, log: log.child("cronjob") }),
-    "ttl-after-finished": new TtlAfterFinishedController({
-      client,
-      informers,
-      log: log.child("ttl-after-finished"),
-    }),
-    podgc: new PodGcController({
-      client,
-      informers,
-      log: log.child("podgc"),
-      ...(options.terminatedPodGcThreshold !== undefined
-        ? { terminatedPodThreshold: options.terminatedPodGcThreshold }
-        : {}),
-    }),
+  const shared = (name: string) => ({ client, informers, log: log.child(name) });
+  // Upstream's controller names (kube-controller-manager --controllers), plus kubun's own.
+  const factories: Record<string, () => { loop: ControllerLoop }> = {
+    csrapproving: () => new CsrApprovingController(shared("csrapproving")),
+    csrsigning: () =>
+      new CsrSigningController({
+        ...shared("csrsigning"),
+        ca: options.ca,
+        clusterSigningDurationSeconds: options.clusterSigningDurationSeconds,
+      }),
+    bootstrapsigner: () =>
+      new BootstrapSigner({
+        ...shared("bootstrapsigner"),
+        serverUrl: options.serverUrl,
+        caPem: options.caPem,
+      }),
+    "clusterrole-aggregation": () => new ClusterRoleAggregation(shared("clusterrole-aggregation")),
+    tokencleaner: () => new TokenCleaner(shared("tokencleaner")),
+    serviceaccount: () => new ServiceAccountController(shared("serviceaccount")),
+    "root-ca-cert-publisher": () =>
+      new RootCaPublisher({ ...shared("root-ca-cert-publisher"), caPem: options.caPem }),
+    daemonset: () => new DaemonSetController(shared("daemonset")),
+    statefulset: () => new StatefulSetController(shared("statefulset")),
+    "persistentvolume-binder": () => new PersistentVolumeBinder(shared("persistentvolume-binder")),
+    "local-path-provisioner": () =>
+      new LocalPathProvisioner({
+        ...shared("local-path-provisioner"),
+        root: options.localStoragePath,
+      }),
+    replicaset: () => new ReplicaSetController(shared("replicaset")),
+    replicationcontroller: () =>
+      new ReplicaSetController({
+        ...shared("replicationcontroller"),
+        kind: REPLICATION_CONTROLLERS,
+      }),
+    deployment: () => new DeploymentController(shared("deployment")),
+    "node-lifecycle-controller": () =>
+      new NodeLifecycleController({
+        ...shared("node-lifecycle"),
+        ...(options.nodeMonitorGracePeriodSeconds !== undefined
+          ? { gracePeriodMs: options.nodeMonitorGracePeriodSeconds * 1000 }
+          : {}),
+        ...(options.nodeMonitorPeriodSeconds !== undefined
+          ? { monitorPeriodMs: options.nodeMonitorPeriodSeconds * 1000 }
+          : {}),
+      }),
+    "taint-eviction-controller": () => new TaintEvictionController(shared("taint-eviction")),
+    disruption: () => new DisruptionController(shared("disruption")),
+    endpoint: () => new EndpointsController(shared("endpoint")),
+    endpointslice: () => new EndpointSliceController(shared("endpointslice")),
+    job: () => new JobController(shared("job")),
+    cronjob: () => new CronJobController(shared("cronjob")),
+    "ttl-after-finished": () => new TtlAfterFinishedController(shared("ttl-after-finished")),
+    podgc: () =>
+      new PodGcController({
+        ...shared("podgc"),
+        ...(options.terminatedPodGcThreshold !== undefined
+          ? { terminatedPodThreshold: options.terminatedPodGcThreshold }
+          : {}),
+      }),
   };
-  if (options.issueLegacyToken) {
-    controllers["serviceaccount-token"] = new ServiceAccountTokenSecrets({
-      client,
-      informers,
-      issueLegacyToken: options.issueLegacyToken,
-      caPem: options.caPem,
-      log: log.child("serviceaccount-token"),
-    });
+  const issueLegacyToken = options.issueLegacyToken;
+  if (issueLegacyToken) {
+    factories["serviceaccount-token"] = () =>
+      new ServiceAccountTokenSecrets({
+        ...shared("serviceaccount-token"),
+        issueLegacyToken,
+        caPem: options.caPem,
+      });
+  }
+  const enabled = options.enabled ?? (() => true);
+  for (const name of Object.keys(factories)) {
+    if (!(CONTROLLER_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`controller ${name} is missing from CONTROLLER_NAMES`);
+    }
+  }
+  const controllers: Record<string, { loop: ControllerLoop }> = {};
+  for (const [name, create] of Object.entries(factories)) {
+    if (enabled(name)) controllers[name] = create();
   }
   informers.start();
   let stopped = false;
