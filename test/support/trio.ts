@@ -49,7 +49,8 @@ export async function startTrio(
       token,
       ...(options.args ?? []),
     ]);
-  const servers = await Promise.all(
+  const started: TrioServer[] = [];
+  const results = await Promise.allSettled(
     Array.from({ length: options.count ?? 3 }, async () => {
       const dataDir = await mkdtemp(join(tmpdir(), "kubun-trio-"));
       await chmod(dataDir, 0o755);
@@ -62,11 +63,19 @@ export async function startTrio(
           await server.process.waitFor(READY);
         },
       };
+      started.push(server);
       await server.process.waitFor(READY);
       server.url = READY.exec(server.process.stdout)?.[1] ?? "";
       return server;
     }),
   );
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) {
+    // Leave nothing running behind a failed start.
+    await stopAll(started);
+    throw failed.reason;
+  }
+  const servers = results.map((r) => (r as PromiseFulfilledResult<TrioServer>).value);
   return {
     servers,
     async client(server) {
@@ -74,12 +83,15 @@ export async function startTrio(
       // A frozen server (SIGSTOP) must not hang callers that could ask another.
       return new ApiClient({ ...config, server: server.url, requestTimeoutMs: 5000 });
     },
-    async stop() {
-      for (const server of servers) {
-        server.process.kill("SIGTERM");
-        await server.process.exited();
-        await rm(server.dataDir, { recursive: true, force: true });
-      }
-    },
+    stop: () => stopAll(servers),
   };
+}
+
+async function stopAll(servers: TrioServer[]): Promise<void> {
+  for (const server of servers) {
+    server.process.kill("SIGCONT");
+    server.process.kill("SIGTERM");
+    await server.process.exited();
+    await rm(server.dataDir, { recursive: true, force: true });
+  }
 }
