@@ -1,11 +1,14 @@
+import { readFile } from "node:fs/promises";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { documentProvider } from "../api/server/documents.ts";
 import { KubeApi } from "../api/server/kube-api.ts";
 import { tablePrinter } from "../api/server/table.ts";
+import { controllerSelection } from "../controllers/controller-selection.ts";
 import { type LogLevel, logger, setLogLevel } from "../log/logger.ts";
 import type { NodeAgent } from "../node-agent/agent.ts";
 import { builtinKinds } from "../resources/kind-registry.ts";
+import { loadSchedulerConfiguration } from "../scheduler/load-config.ts";
 import { aesGcmTransformer } from "../store/aes-gcm-transformer.ts";
 import { Datastore } from "../store/datastore.ts";
 import { writeAdminKubeconfig } from "../tls/admin-kubeconfig.ts";
@@ -90,6 +93,11 @@ export const serverFlags = {
     type: "string",
     description: "directory of static pod manifests to run on this server's node",
   },
+  "scheduler-config": {
+    type: "string",
+    description:
+      "KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1) for the scheduler",
+  },
   "node-monitor-grace-period": {
     type: "string",
     description: "how long a node may go without a heartbeat before it is marked lost",
@@ -109,6 +117,22 @@ export const serverFlags = {
     type: "string",
     description: "tolerationSeconds added to pods for the node.kubernetes.io/unreachable taint",
     default: "300",
+  },
+  controllers: {
+    type: "string",
+    description:
+      "controllers to run, as kube-controller-manager's --controllers: * for all, name to enable, -name to disable",
+    default: "*",
+  },
+  "terminated-pod-gc-threshold": {
+    type: "string",
+    description: "terminated pods kept before the oldest are deleted (0: keep all)",
+    default: "12500",
+  },
+  "default-local-storage-path": {
+    type: "string",
+    description: "where the local-path provisioner makes volumes on each node",
+    default: "/var/lib/kubun/storage",
   },
   "log-level": { type: "string", description: "debug, info, warn or error", default: "info" },
 } as const;
@@ -136,6 +160,11 @@ async function serverToken(dataDir: string, flag: string | undefined) {
   const kept = (await readOptional(file))?.trim();
   const token = flag ?? kept ?? generateServerToken();
   return { token, file, keep: kept === undefined };
+}
+
+function parseWhole(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number, not "${value}"`);
+  return Number(value);
 }
 
 function parseSeconds(flag: string, value: string): number {
@@ -170,6 +199,16 @@ export async function runServer(argv: string[]): Promise<number> {
     );
   }
   const nodePorts = parsePortRange(flags["service-node-port-range"] ?? "");
+  const schedulerConfigFile = flags["scheduler-config"];
+  const schedulerConfig =
+    schedulerConfigFile === undefined
+      ? undefined
+      : loadSchedulerConfiguration(
+          await readFile(schedulerConfigFile, "utf8").catch((error: Error) => {
+            throw new Error(`--scheduler-config ${schedulerConfigFile}: ${error.message}`);
+          }),
+          schedulerConfigFile,
+        );
   const log = logger("server");
   // Listen for signals from the start: one that arrives while starting up (or just
   // after "ready" is printed) still gets an orderly shutdown.
@@ -204,6 +243,18 @@ export async function runServer(argv: string[]): Promise<number> {
       flags["default-unreachable-toleration-seconds"] ?? "300",
     ),
   };
+  const controllers = {
+    enabled: controllerSelection(flags.controllers ?? "*"),
+    terminatedPodGcThreshold: Number(
+      parseWhole("terminated-pod-gc-threshold", flags["terminated-pod-gc-threshold"] ?? "12500"),
+    ),
+    localStoragePath: flags["default-local-storage-path"] ?? "/var/lib/kubun/storage",
+  };
+  if (!controllers.localStoragePath.startsWith("/")) {
+    throw new Error(
+      `--default-local-storage-path must be an absolute path, not "${controllers.localStoragePath}"`,
+    );
+  }
   const serviceCidr = flags["service-cidr"] ?? "10.43.0.0/16";
   const tlsDir = join(dataDir, "tls");
   const token = await serverToken(dataDir, flags.token);
@@ -265,7 +316,9 @@ export async function runServer(argv: string[]): Promise<number> {
       },
       printTable: tablePrinter(),
       documents: documentProvider(kinds.kinds),
+      schedulerConfig,
       nodeMonitor,
+      controllers,
       defaultTolerationSeconds,
       leaderElection: {
         database: datastore.target,

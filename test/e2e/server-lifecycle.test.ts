@@ -39,6 +39,12 @@ describe("kubun CLI", () => {
     const flag = await runKubun(["server", "--no-such-flag"]);
     expect(flag.code).toBe(1);
     expect(flag.stderr).toContain("no-such-flag");
+    const controllers = await runKubun(["server", "--controllers", "*,-deploymnet"]);
+    expect(controllers.code).toBe(1);
+    expect(controllers.stderr).toContain('"deploymnet" is not a controller; known:');
+    const threshold = await runKubun(["server", "--terminated-pod-gc-threshold", "many"]);
+    expect(threshold.code).toBe(1);
+    expect(threshold.stderr).toContain("--terminated-pod-gc-threshold must be a whole number");
   });
 });
 

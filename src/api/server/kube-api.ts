@@ -21,6 +21,7 @@ import {
   notSupported as notSupportedField,
 } from "../../resources/validation/field-error.ts";
 import { fieldPath } from "../../resources/validation/field-path.ts";
+import type { SchedulerConfiguration } from "../../scheduler/config.ts";
 import { Scheduler } from "../../scheduler/scheduler.ts";
 import type { DatabaseOptions } from "../../store/database.ts";
 import type { RevisionStore } from "../../store/revision-store.ts";
@@ -73,8 +74,16 @@ export interface KubeApiOptions {
   auth: SecurityOptions;
   printTable: TablePrinter;
   documents: DocumentProvider;
+  /** The scheduler's KubeSchedulerConfiguration (--scheduler-config); upstream defaults when absent. */
+  schedulerConfig?: SchedulerConfiguration;
   /** Node monitoring (upstream --node-monitor-grace-period and --node-monitor-period), seconds. */
   nodeMonitor?: { gracePeriodSeconds?: number; periodSeconds?: number };
+  /** Which controllers run (--controllers) and their settings. */
+  controllers?: {
+    enabled?: (name: string) => boolean;
+    terminatedPodGcThreshold?: number;
+    localStoragePath?: string;
+  };
   /** The DefaultTolerationSeconds plugin's tolerations for not-ready and unreachable nodes. */
   defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /**
@@ -284,9 +293,10 @@ export class KubeApi {
       log.child("quota"),
       term.isLeader,
     );
-    namespaceFinalizer.start();
-    garbageCollector.start();
-    quotaRecount.start();
+    const enabled = this.options.controllers?.enabled ?? (() => true);
+    if (enabled("namespace")) namespaceFinalizer.start();
+    if (enabled("garbagecollector")) garbageCollector.start();
+    if (enabled("resourcequota")) quotaRecount.start();
     const controllers = await this.startControllers(term);
     const scheduler = await this.startScheduler(term);
     const lease = publishLeaderLease({
@@ -328,6 +338,9 @@ export class KubeApi {
       clusterSigningDurationSeconds: this.options.auth.clusterSigningDurationSeconds,
       nodeMonitorGracePeriodSeconds: this.options.nodeMonitor?.gracePeriodSeconds,
       nodeMonitorPeriodSeconds: this.options.nodeMonitor?.periodSeconds,
+      enabled: this.options.controllers?.enabled,
+      terminatedPodGcThreshold: this.options.controllers?.terminatedPodGcThreshold,
+      localStoragePath: this.options.controllers?.localStoragePath,
       issueLegacyToken: (namespace, serviceAccount, secret) =>
         this.security().serviceAccountTokens.issueLegacy(namespace, serviceAccount, secret),
       log: this.options.log.child("controllers"),
@@ -358,6 +371,7 @@ export class KubeApi {
     const scheduler = new Scheduler({
       client: await this.componentClient("system:kube-scheduler", term),
       log,
+      config: this.options.schedulerConfig,
     });
     void scheduler.start().then(() => log.info("scheduler started"));
     return scheduler;

@@ -25,7 +25,11 @@ export interface VolumeFixture {
 }
 
 export async function volumeFixture(namespace: string): Promise<VolumeFixture> {
-  const cluster = await startCluster();
+  // The tests set claims' and volumes' binding by hand, including states the binder
+  // would correct at once: it does not run here.
+  const cluster = await startCluster({
+    args: ["--controllers", "*,-persistentvolume-binder,-local-path-provisioner"],
+  });
   const client = new ApiClient(await loadKubeConfig(cluster.kubeconfig));
   await client.create(resourcePath({ version: "v1", resource: "namespaces" }), {
     metadata: { name: namespace },
