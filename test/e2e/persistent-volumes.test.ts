@@ -178,12 +178,9 @@ describe("PersistentVolume binding", () => {
       const pod = await get("pod", "writer");
       return pod.spec.nodeName || undefined;
     });
-    // The scheduler names the node on the claim when it binds the pod; until it does,
-    // the test does it on its behalf.
+    // The scheduler named the node on the claim before it bound the pod.
     const scheduled = await get("pvc", "data");
-    if (!scheduled.metadata.annotations?.["volume.kubernetes.io/selected-node"]) {
-      await cluster.ok(["annotate", "pvc", "data", `volume.kubernetes.io/selected-node=${node}`]);
-    }
+    expect(scheduled.metadata.annotations?.["volume.kubernetes.io/selected-node"]).toBe(node);
     const claim = await until("the claim to be Bound", async () => {
       const c = await get("pvc", "data");
       return c.status?.phase === "Bound" ? c : undefined;
@@ -223,5 +220,74 @@ describe("PersistentVolume binding", () => {
     );
     const left = await stat(directory).catch(() => undefined);
     expect(left).toBeUndefined();
+  });
+
+  test("a StatefulSet gets a claim per pod from its templates, kept when it scales down", async () => {
+    await apply([
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "db", namespace: "default" },
+        spec: {
+          serviceName: "db",
+          replicas: 2,
+          selector: { matchLabels: { app: "db" } },
+          template: {
+            metadata: { labels: { app: "db" } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: "db",
+                  image: "busybox",
+                  command: ["sh", "-c", "echo $POD_NAME > /data/owner; exec sleep 3600"],
+                  env: [
+                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                  ],
+                  volumeMounts: [{ name: "data", mountPath: "/data" }],
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data" },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: "16Mi" } },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    try {
+      await until("db-0 and db-1 to be ready", async () => {
+        const sts = await get("statefulset", "db");
+        return (sts.status as { readyReplicas?: number } | undefined)?.readyReplicas === 2
+          ? true
+          : undefined;
+      });
+      for (const ordinal of [0, 1]) {
+        const claim = await get("pvc", `data-db-${ordinal}`);
+        expect(claim.status?.phase).toBe("Bound");
+        expect(claim.spec.storageClassName).toBe("local-path");
+        const volume = await get("pv", claim.spec.volumeName ?? "");
+        const owner = await readFile(join(volume.spec.hostPath?.path ?? "", "owner"), "utf8");
+        expect(owner).toBe(`db-${ordinal}\n`);
+      }
+      await cluster.ok(["scale", "statefulset", "db", "--replicas=1"]);
+      await until("db-1 to go", async () =>
+        (await getIfExists("pod", "db-1")) === undefined ? true : undefined,
+      );
+      expect((await get("pvc", "data-db-1")).status?.phase).toBe("Bound");
+    } finally {
+      await cluster.kubectl(["delete", "statefulset", "db", "--ignore-not-found", "--wait=true"]);
+      await until("the StatefulSet's pods to go", async () =>
+        (await cluster.ok(["get", "pods", "-l", "app=db", "-o", "name"])).trim() === ""
+          ? true
+          : undefined,
+      );
+    }
   });
 });

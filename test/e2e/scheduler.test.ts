@@ -334,6 +334,44 @@ describe("scheduler on eight nodes", () => {
     }
   });
 
+  test("volume binding: a WaitForFirstConsumer claim is provisioned on the chosen node before binding", async () => {
+    await cluster.ok(["create", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "data", namespace: "default" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+      }),
+    });
+    const volumes = { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] };
+    await createPods([
+      { name: "with-claim", spec: { ...selector({ pool: "spread" }), ...volumes } },
+      {
+        name: "missing-claim",
+        spec: { volumes: [{ name: "x", persistentVolumeClaim: { claimName: "nope" } }] },
+      },
+    ]);
+    const node = await nodeOf("with-claim");
+    const claim = JSON.parse(await cluster.ok(["get", "pvc", "data", "-o", "json"])) as {
+      metadata: { annotations?: Record<string, string> };
+      spec: { volumeName?: string };
+      status: { phase?: string };
+    };
+    expect(claim.metadata.annotations?.["volume.kubernetes.io/selected-node"]).toBe(node);
+    expect(claim.status.phase).toBe("Bound");
+    const affinity = await cluster.ok([
+      "get",
+      "pv",
+      claim.spec.volumeName ?? "",
+      "-o",
+      "jsonpath={.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}",
+    ]);
+    expect(affinity).toBe(node);
+    expect(await failure("missing-claim")).toBe(
+      '0/8 nodes are available: persistentvolumeclaim "nope" not found. preemption: 0/8 nodes are available: 8 Preemption is not helpful for scheduling.',
+    );
+  });
+
   test("a bad --scheduler-config stops the server with the field at fault", async () => {
     const bad = join(configDir, "bad.yaml");
     await writeFile(bad, schedulerConfig.replace("TaintToleration", "NoSuchPlugin"));
