@@ -96,6 +96,36 @@ describe("watch over HTTP", () => {
     ]);
   });
 
+  test("a field-selected watch sees its objects come and go, and only its objects", async () => {
+    const configmapsField = (name: string) =>
+      `${configmaps}?watch=1&fieldSelector=metadata.name%3D${name}`;
+    const list = (await (await api.request("GET", configmaps)).json()) as {
+      metadata: { resourceVersion: string };
+    };
+    const response = await api.request(
+      "GET",
+      `${configmapsField("w-field")}&resourceVersion=${list.metadata.resourceVersion}`,
+    );
+    const reading = readEvents(response, (events) => events.length >= 3);
+    await create("w-other", { team: "blue" });
+    await create("w-field", { team: "blue" });
+    await api.request("PATCH", `${configmaps}/w-other`, {
+      body: JSON.stringify({ metadata: { labels: { team: "red" } } }),
+      contentType: "application/merge-patch+json",
+    });
+    await api.request("PATCH", `${configmaps}/w-field`, {
+      body: JSON.stringify({ metadata: { labels: { team: "red" } } }),
+      contentType: "application/merge-patch+json",
+    });
+    await api.request("DELETE", `${configmaps}/w-field`);
+    const events = await reading;
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ["ADDED", "w-field"],
+      ["MODIFIED", "w-field"],
+      ["DELETED", "w-field"],
+    ]);
+  });
+
   test("a resourceVersion older than the cache window is an ERROR event with 410", async () => {
     // After a restart the watch cache starts at the current revision: older ones are out of its window.
     await cluster.restart();

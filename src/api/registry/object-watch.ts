@@ -36,6 +36,7 @@ export class ObjectWatch implements CacheListener, AsyncIterableIterator<ApiWatc
   private ended = false;
   /** The resourceVersion of the last event handed to the client (for bookmarks). */
   revision: number;
+  readonly index: { field: string; value: string } | undefined;
 
   private constructor(
     private readonly registry: ResourceRegistry,
@@ -44,6 +45,7 @@ export class ObjectWatch implements CacheListener, AsyncIterableIterator<ApiWatc
     startRevision: number,
   ) {
     this.revision = startRevision;
+    this.index = predicate?.index;
   }
 
   static async open(

@@ -31,6 +31,7 @@ import {
   resourcePrefix,
   timestamp,
 } from "./object-codec.ts";
+import { objectFields } from "./selection.ts";
 import { WatchCache } from "./watch-cache.ts";
 
 export interface WriteOptions {
@@ -66,7 +67,13 @@ export class ResourceRegistry {
     private readonly namespaces: NamespaceLookup,
     log: Logger,
   ) {
-    this.cache = new WatchCache(store, resourcePrefix(kind), decodeObject, log);
+    this.cache = new WatchCache(
+      store,
+      resourcePrefix(kind),
+      decodeObject,
+      log,
+      (object, field) => objectFields(kind, object)[field],
+    );
   }
 
   subject(name?: string): Subject {

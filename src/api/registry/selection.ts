@@ -3,8 +3,15 @@ import type { KindDefinition, KubeObject } from "../../resources/kind.ts";
 import { InvalidLabelSelectorError, LabelSelector } from "../../resources/labels/label-selector.ts";
 import { badRequest } from "../errors/status-error.ts";
 
-/** Which objects a list or watch wants: label and field selectors together. */
-export type ObjectPredicate = (object: KubeObject) => boolean;
+/**
+ * Which objects a list or watch wants: label and field selectors together. `index`
+ * names a field the selector requires to equal a value, which lets the watch cache
+ * hand a watch only the events that can concern it.
+ */
+export interface ObjectPredicate {
+  (object: KubeObject): boolean;
+  index?: { field: string; value: string };
+}
 
 /** The field-selector values of an object: metadata.name, metadata.namespace and the kind's own. */
 export function objectFields(kind: KindDefinition, object: KubeObject): Record<string, string> {
@@ -44,7 +51,10 @@ export function selectionPredicate(
     throw error;
   }
   if (!labels && !fields) return null;
-  return (object) =>
+  const predicate: ObjectPredicate = (object) =>
     (!labels || labels.matches(object.metadata?.labels ?? {})) &&
     (!fields || fields.matches(objectFields(kind, object)));
+  const required = fields?.requirements().find((term) => term.operator === "=");
+  if (required) predicate.index = { field: required.field, value: required.value };
+  return predicate;
 }

@@ -21,6 +21,12 @@ export type ObjectDecoder = (value: string, revision: number) => KubeObject;
 export interface CacheListener {
   /** Called synchronously for every event, in revision order; must not block. */
   onEvent(event: CacheEvent): void;
+  /**
+   * Only events whose object (or previous object) has this value in this field can
+   * matter to the listener (its field selector requires it): the cache then hands it
+   * only those, as upstream's watch cache indexes pod watchers by spec.nodeName.
+   */
+  readonly index?: { field: string; value: string } | undefined;
   /** The cache stopped (store closed or watch expired); the listener is dropped. */
   onClose(error: unknown): void;
 }
@@ -44,6 +50,8 @@ export class WatchCache {
   /** The oldest revision a watch may resume from: events after it are all in `events`. */
   private floor = 0;
   private readonly listeners = new Set<CacheListener>();
+  /** Listeners with an index: field → value → listeners. */
+  private readonly indexed = new Map<string, Map<string, Set<CacheListener>>>();
   /** Keys in order, rebuilt only after a key is added or removed (not on every list). */
   private sortedKeys: string[] | null = null;
   /** JSON of cached objects, made once per object version (objects here never change). */
@@ -57,6 +65,8 @@ export class WatchCache {
     readonly prefix: string,
     private readonly decode: ObjectDecoder,
     private readonly log: Logger,
+    /** A field-selector field's value in an object; without it no listener is indexed. */
+    private readonly fieldValue?: (object: KubeObject, field: string) => string | undefined,
   ) {}
 
   /** Loads the current state and starts following the feed (once). */
@@ -126,11 +136,26 @@ export class WatchCache {
   }
 
   addListener(listener: CacheListener): void {
+    const index = listener.index;
+    if (index && this.fieldValue) {
+      const byValue = this.indexed.get(index.field) ?? new Map<string, Set<CacheListener>>();
+      this.indexed.set(index.field, byValue);
+      const set = byValue.get(index.value) ?? new Set<CacheListener>();
+      byValue.set(index.value, set);
+      set.add(listener);
+      return;
+    }
     this.listeners.add(listener);
   }
 
   removeListener(listener: CacheListener): void {
     this.listeners.delete(listener);
+    const index = listener.index;
+    const set = index && this.indexed.get(index.field)?.get(index.value);
+    if (set) {
+      set.delete(listener);
+      if (set.size === 0) this.indexed.get(index.field)?.delete(index.value);
+    }
   }
 
   private progress(): number {
@@ -199,12 +224,16 @@ export class WatchCache {
           this.events = this.events.slice(this.events.length - eventWindow);
           this.floor = (this.events[0] as CacheEvent).revision - 1;
         }
-        for (const listener of this.listeners) listener.onEvent(cacheEvent);
+        this.dispatch(cacheEvent);
       }
     } catch (error) {
       if (!this.stopped) this.log.warn("watch cache lost its feed", { prefix: this.prefix, error });
-      for (const listener of [...this.listeners]) listener.onClose(error);
+      const all = [...this.listeners];
+      for (const byValue of this.indexed.values())
+        for (const set of byValue.values()) all.push(...set);
+      for (const listener of all) listener.onClose(error);
       this.listeners.clear();
+      this.indexed.clear();
       // Start over from a fresh list on next use.
       this.objects.clear();
       this.sortedKeys = null;
@@ -212,6 +241,18 @@ export class WatchCache {
       this.ready = null;
       this.watcher = null;
       if (!this.stopped) void this.start().catch(() => {});
+    }
+  }
+
+  private dispatch(event: CacheEvent): void {
+    for (const listener of this.listeners) listener.onEvent(event);
+    const fieldValue = this.fieldValue;
+    if (!fieldValue || this.indexed.size === 0) return;
+    for (const [field, byValue] of this.indexed) {
+      const now = fieldValue(event.object, field) ?? "";
+      for (const listener of byValue.get(now) ?? []) listener.onEvent(event);
+      const before = event.prevObject ? (fieldValue(event.prevObject, field) ?? "") : now;
+      if (before !== now) for (const listener of byValue.get(before) ?? []) listener.onEvent(event);
     }
   }
 }
