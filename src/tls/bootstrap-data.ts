@@ -88,7 +88,8 @@ export async function newBootstrapData(ca?: CertificateAuthority): Promise<Boots
 
 /** A random server token, as the first start generates it. */
 export function generateServerToken(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  // Hex, not base64url: a token starting with "-" would read as a flag after --token.
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
 }
 
 async function deriveKey(token: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   bootstrapKey,
+  generateServerToken,
   loadOrCreateBootstrapData,
   newBootstrapData,
   WrongTokenError,
@@ -16,6 +17,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fixture?.close();
+});
+
+describe("server tokens", () => {
+  test("are 256 random bits in hex, never read as a flag after --token", () => {
+    const tokens = Array.from({ length: 200 }, () => generateServerToken());
+    for (const token of tokens) expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
+  });
 });
 
 describe("cluster bootstrap data", () => {
