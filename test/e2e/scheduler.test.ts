@@ -288,6 +288,15 @@ describe("scheduler on eight nodes", () => {
     expect(await nodeOf("tolerant")).toBe("extra-4");
     await cluster.ok(["taint", "node", "extra-4", "dedicated=gpu:NoSchedule-"]);
     expect(await nodeOf("shy")).toBe("extra-4");
+    // Binding turns the Unschedulable condition into PodScheduled=True.
+    const scheduled = await cluster.ok([
+      "get",
+      "pod",
+      "shy",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}',
+    ]);
+    expect(scheduled).toBe("True");
   });
 
   test("preemption: a high-priority pod evicts low-priority pods and is bound where it was nominated", async () => {

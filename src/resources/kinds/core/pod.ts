@@ -44,12 +44,28 @@ export const podKind: KindDefinition = {
   shortNames: ["po"],
   categories: ["all"],
   subresourceStrategies: {
-    // pods/binding sets spec.nodeName of an unassigned pod and nothing else.
+    // pods/binding sets spec.nodeName of an unassigned pod and, as upstream's
+    // assignPod does, the PodScheduled condition to True; nothing else.
     binding: {
       prepare(pod, old) {
         const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
         pod.spec = { ...structuredClone((old.spec ?? {}) as Record<string, unknown>), nodeName };
-        if (old.status !== undefined) pod.status = structuredClone(old.status);
+        const status = structuredClone((old.status ?? {}) as { conditions?: PodCondition[] });
+        const conditions = status.conditions ?? [];
+        const previous = conditions.find((c) => c.type === "PodScheduled");
+        const scheduled: PodCondition = {
+          type: "PodScheduled",
+          status: "True",
+          lastProbeTime: null,
+          lastTransitionTime:
+            previous?.status === "True"
+              ? previous.lastTransitionTime
+              : new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        };
+        status.conditions = previous
+          ? conditions.map((c) => (c === previous ? scheduled : c))
+          : [...conditions, scheduled];
+        pod.status = status;
       },
       validate: () => [],
     },
@@ -108,3 +124,12 @@ export const podKind: KindDefinition = {
     };
   },
 };
+
+interface PodCondition {
+  type: string;
+  status: string;
+  lastProbeTime?: string | null;
+  lastTransitionTime?: string | null;
+  reason?: string;
+  message?: string;
+}
