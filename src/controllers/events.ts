@@ -3,7 +3,8 @@
  * (object, type, reason, message, source); a repeat bumps `count` and
  * `lastTimestamp` on the existing Event instead of creating another, so
  * `kubectl describe` shows "(x5 over 2m)". Recording never blocks or fails the
- * caller: writes are queued in order and failures are only logged.
+ * caller: a few writes run at once (repeats of one event in order), a backlog
+ * beyond a thousand is dropped, and failures are only logged.
  */
 import type { ApiClient } from "../client/api-client.ts";
 import { isNotFound } from "../client/api-error.ts";
@@ -35,10 +36,20 @@ const CACHE_SIZE = 4096;
 export const eventTimestamp = (date = new Date()): string =>
   date.toISOString().replace(/\.\d+Z$/, "Z");
 
+/** Writes in flight at once: a busy scheduler records hundreds of events a second. */
+const CONCURRENCY = 8;
+/** Events waiting beyond this are dropped, as upstream's broadcaster drops them. */
+const MAX_BACKLOG = 1000;
+
 export class EventRecorder {
   readonly #options: EventRecorderOptions;
   readonly #seen = new Map<string, Seen>();
-  #tail: Promise<void> = Promise.resolve();
+  /** Per deduplication key, the last write: a repeat waits for the Event it counts on. */
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #slots: (() => void)[] = [];
+  #active = 0;
+  #dropped = 0;
 
   constructor(options: EventRecorderOptions) {
     this.#options = options;
@@ -46,19 +57,13 @@ export class EventRecorder {
 
   /** Records an event about `object` (which must have kind, name and uid). */
   event(object: KubeObject, type: EventType, reason: string, message: string): void {
-    const write = () => this.#write(object, type, reason, message);
-    this.#tail = this.#tail.then(write, write);
-  }
-
-  /** Resolves once every event recorded so far is written (or failed). */
-  flush(): Promise<void> {
-    return this.#tail;
-  }
-
-  async #write(object: KubeObject, type: EventType, reason: string, message: string) {
-    const { client, component, host, log } = this.#options;
+    if (this.#pending.size >= MAX_BACKLOG) {
+      if (this.#dropped++ % 1000 === 0) {
+        this.#options.log.warn("too many events waiting; dropping", { dropped: this.#dropped });
+      }
+      return;
+    }
     const meta = object.metadata ?? {};
-    const namespace = meta.namespace || "default";
     const key = JSON.stringify([
       meta.uid,
       object.kind,
@@ -68,6 +73,45 @@ export class EventRecorder {
       reason,
       message,
     ]);
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const write: Promise<void> = previous
+      .then(() => this.#withSlot(() => this.#write(key, object, type, reason, message)))
+      .finally(() => {
+        this.#pending.delete(write);
+        if (this.#tails.get(key) === write) this.#tails.delete(key);
+      });
+    this.#tails.set(key, write);
+    this.#pending.add(write);
+  }
+
+  /** Resolves once every event recorded so far is written (or failed). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async #withSlot(work: () => Promise<void>): Promise<void> {
+    if (this.#active >= CONCURRENCY) {
+      await new Promise<void>((resolve) => this.#slots.push(resolve));
+    }
+    this.#active++;
+    try {
+      await work();
+    } finally {
+      this.#active--;
+      this.#slots.shift()?.();
+    }
+  }
+
+  async #write(
+    key: string,
+    object: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const { client, component, host, log } = this.#options;
+    const meta = object.metadata ?? {};
+    const namespace = meta.namespace || "default";
     const now = eventTimestamp();
     try {
       const seen = this.#seen.get(key);

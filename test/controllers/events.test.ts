@@ -92,4 +92,38 @@ describe("EventRecorder", () => {
     expect(log.lines).toContain("warn could not record event");
     expect(fake.writes()).toHaveLength(2);
   });
+
+  test("a few writes run at once, and a backlog beyond a thousand is dropped", async () => {
+    let inFlight = 0;
+    let most = 0;
+    let created = 0;
+    const release: (() => void)[] = [];
+    const client = {
+      create: async <T>(_path: string, body: T) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => release.push(resolve));
+        inFlight--;
+        created++;
+        return body;
+      },
+      patch: async <T>(_path: string, body: T) => body,
+    };
+    const log = new RecordingLogger();
+    const events = new EventRecorder({
+      client: client as never,
+      component: "test",
+      log,
+    });
+    for (let i = 0; i < 1100; i++) events.event(deployment, "Normal", "Reason", `message ${i}`);
+    expect(log.lines).toContain("warn too many events waiting; dropping");
+    const flushed = events.flush();
+    while (created < 1000) {
+      await Bun.sleep(0);
+      for (const resolve of release.splice(0)) resolve();
+    }
+    await flushed;
+    expect(most).toBe(8);
+    expect(created).toBe(1000);
+  });
 });
