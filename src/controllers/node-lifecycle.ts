@@ -100,7 +100,8 @@ export class NodeLifecycleController {
   readonly pods: Informer;
   readonly loop: ControllerLoop;
   readonly #options: NodeLifecycleOptions;
-  readonly #recorder: EventRecorder;
+  /** Its events; tests flush it. */
+  readonly recorder: EventRecorder;
   readonly #now: () => number;
   readonly #health = new Map<string, NodeHealth>();
   readonly #known = new Set<string>();
@@ -112,7 +113,7 @@ export class NodeLifecycleController {
   constructor(options: NodeLifecycleOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#recorder = new EventRecorder({
+    this.recorder = new EventRecorder({
       client: options.client,
       component: "node-controller",
       log: options.log,
@@ -215,7 +216,7 @@ export class NodeLifecycleController {
     await this.#processTaintBasedEviction(node, observedReady.status);
     const becameNotReady = currentReady.status !== "True" && observedReady.status === "True";
     if (becameNotReady) {
-      this.#recorder.event(
+      this.recorder.event(
         nodeRef(node),
         "Normal",
         "NodeNotReady",
@@ -238,7 +239,7 @@ export class NodeLifecycleController {
       const name = node.metadata?.name ?? "";
       if (this.#known.has(name)) continue;
       this.#known.add(name);
-      this.#recorder.event(
+      this.recorder.event(
         node,
         "Normal",
         "RegisteredNode",
@@ -252,7 +253,7 @@ export class NodeLifecycleController {
       this.#health.delete(name);
       this.#podsToRetry.delete(name);
       const ref = { apiVersion: "v1", kind: "Node", metadata: { name, uid: name } };
-      this.#recorder.event(ref, "Normal", "RemovingNode", `Removing Node ${name} from Controller`);
+      this.recorder.event(ref, "Normal", "RemovingNode", `Removing Node ${name} from Controller`);
     }
   }
 
@@ -380,7 +381,7 @@ export class NodeLifecycleController {
         ok = false;
         continue;
       }
-      this.#recorder.event(pod, "Warning", "NodeNotReady", "Node is not ready");
+      this.recorder.event(pod, "Warning", "NodeNotReady", "Node is not ready");
     }
     return ok;
   }

@@ -10,6 +10,15 @@ import type { KubeObject, OwnerReference } from "../resources/kind.ts";
 /** Index name under which shared informers file objects by their controller's UID. */
 export const BY_CONTROLLER = "controller";
 
+/** Index name under which shared informers file pods by the node they are bound to. */
+export const BY_NODE = "nodeName";
+
+/** Index function: the node a pod is bound to, if any. */
+export function byNodeName(object: KubeObject): string[] {
+  const node = (object.spec as { nodeName?: unknown } | undefined)?.nodeName;
+  return typeof node === "string" && node !== "" ? [node] : [];
+}
+
 export function controllerOf(object: KubeObject): OwnerReference | undefined {
   return object.metadata?.ownerReferences?.find((ref) => ref.controller === true);
 }

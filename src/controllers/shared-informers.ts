@@ -2,7 +2,7 @@ import { Informer } from "../client/informer.ts";
 import type { ListerWatcher } from "../client/reflector.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KubeObject } from "../resources/kind.ts";
-import { BY_CONTROLLER, byControllerUid } from "./owners.ts";
+import { BY_CONTROLLER, BY_NODE, byControllerUid, byNodeName } from "./owners.ts";
 
 const byNamespace = (object: KubeObject): string[] => [object.metadata?.namespace ?? ""];
 
@@ -16,8 +16,8 @@ export interface InformerSelection {
 /**
  * One informer per watched selection, shared by every controller asking for it
  * (client-go's SharedInformerFactory), so two controllers on namespaces cost one
- * watch and one cache. Every cache is indexed by namespace and by controller UID
- * (`BY_CONTROLLER`). Ask for informers before `start`; handlers added later
+ * watch and one cache. Every cache is indexed by namespace, by controller UID
+ * (`BY_CONTROLLER`) and by node (`BY_NODE`, for pods). Ask for informers before `start`; handlers added later
  * still receive everything cached.
  */
 export class SharedInformers {
@@ -37,7 +37,11 @@ export class SharedInformers {
     if (!informer) {
       informer = new Informer(this.#client, {
         ...selection,
-        indexers: { namespace: byNamespace, [BY_CONTROLLER]: byControllerUid },
+        indexers: {
+          namespace: byNamespace,
+          [BY_CONTROLLER]: byControllerUid,
+          [BY_NODE]: byNodeName,
+        },
         onError: (error) => this.#log.warn("list/watch failed", { path: selection.path, error }),
       });
       this.#informers.set(key, informer);

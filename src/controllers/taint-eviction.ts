@@ -45,7 +45,8 @@ export class TaintEvictionController {
   readonly pods: Informer;
   readonly loop: ControllerLoop;
   readonly #options: TaintEvictionOptions;
-  readonly #recorder: EventRecorder;
+  /** Its events; tests flush it. */
+  readonly recorder: EventRecorder;
   readonly #now: () => number;
   /** Pod keys by the node they are bound to (the shared cache has no such index). */
   readonly #podsByNode = new Map<string, Set<string>>();
@@ -54,7 +55,7 @@ export class TaintEvictionController {
   constructor(options: TaintEvictionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#recorder = new EventRecorder({
+    this.recorder = new EventRecorder({
       client: options.client,
       component: "taint-eviction-controller",
       log: options.log,
@@ -118,18 +119,13 @@ export class TaintEvictionController {
   #cancel(pod: KubeObject): void {
     const key = objectKey(pod);
     if (!this.#scheduled.delete(key)) return;
-    this.#recorder.event(
-      pod,
-      "Normal",
-      "TaintManagerEviction",
-      `Cancelling deletion of Pod ${key}`,
-    );
+    this.recorder.event(pod, "Normal", "TaintManagerEviction", `Cancelling deletion of Pod ${key}`);
   }
 
   async #evict(pod: KubeObject): Promise<void> {
     const key = objectKey(pod);
     const { client, log } = this.#options;
-    this.#recorder.event(pod, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${key}`);
+    this.recorder.event(pod, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${key}`);
     log.info("deleting pod from a tainted node", { pod: key, node: nodeNameOf(pod) });
     const path = resourcePath({
       version: "v1",

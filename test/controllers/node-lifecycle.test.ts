@@ -46,7 +46,6 @@ const pod = (name: string, nodeName: string): KubeObject => ({
 });
 
 /** Lets the event recorder's queued writes happen. */
-const settle = () => Bun.sleep(5);
 
 describe("NodeLifecycleController", () => {
   let controller: NodeLifecycleController | undefined;
@@ -93,7 +92,7 @@ describe("NodeLifecycleController", () => {
     clock.now = T0 + 41_000;
     controller.leases.replace([lease("alive", clock.now), lease("dead", T0)], "2");
     await controller.monitor();
-    await settle();
+    await controller.recorder.flush();
     expect(writes()).toEqual([
       "updateStatus /api/v1/nodes/dead",
       "updateStatus /api/v1/namespaces/default/pods/web",

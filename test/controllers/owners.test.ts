@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   byControllerUid,
+  byNodeName,
   controllerRef,
   EXPECTATIONS_TIMEOUT_MS,
   Expectations,
@@ -52,6 +53,12 @@ describe("controller references", () => {
     expect(pod.metadata?.name).toBe("db-0");
     expect(pod.metadata?.generateName).toBeUndefined();
     expect(pod.metadata?.labels).toEqual({ app: "db", ordinal: "0" });
+  });
+
+  test("pods are indexed by the node they are bound to", () => {
+    expect(byNodeName({ spec: { nodeName: "n1" } })).toEqual(["n1"]);
+    expect(byNodeName({ spec: { nodeName: "" } })).toEqual([]);
+    expect(byNodeName({ metadata: { name: "cm" } })).toEqual([]);
   });
 
   test("an owner reference without controller: true is not a controller", () => {

@@ -80,7 +80,7 @@ describe("TaintEvictionController", () => {
   test("deletes a pod that does not tolerate the taint at once, marking it first", async () => {
     const { fake, controller, writes, messages } = setUp([node([unreachable])], [pod("web")]);
     await controller.sync("default/web");
-    await Bun.sleep(5);
+    await controller.recorder.flush();
     expect(writes()).toEqual([
       "patch /api/v1/namespaces/default/pods/web/status",
       "delete /api/v1/namespaces/default/pods/web",
@@ -120,7 +120,8 @@ describe("TaintEvictionController", () => {
     await other.controller.sync("default/web");
     other.clock.now += 5_000;
     await other.controller.sync("default/web");
-    await Bun.sleep(5);
+    await other.controller.recorder.flush();
+    await controller.recorder.flush();
     expect(other.writes()).toEqual([]);
     expect(other.messages()).toEqual(["Cancelling deletion of Pod default/web"]);
     expect(messages()).toEqual(["Marking for deletion Pod default/web"]);
