@@ -9,7 +9,7 @@ import type { KubeObject } from "../resources/kind.ts";
 export interface NodeSelectorRequirement {
   key: string;
   operator: string;
-  values?: string[];
+  values?: string[] | null;
 }
 
 export interface NodeSelectorTerm {
@@ -71,9 +71,10 @@ export function matchesPodNodeAffinity(spec: SchedulingSpec, node: KubeObject): 
   return required === undefined || matchesNodeSelector(required, node);
 }
 
+/** One node selector requirement against labels (or fields); shared with the scheduler. */
 export function matchesRequirement(
   r: NodeSelectorRequirement,
-  labels: Record<string, string>,
+  labels: Readonly<Record<string, string>>,
 ): boolean {
   const has = Object.hasOwn(labels, r.key);
   const value = labels[r.key] ?? "";
@@ -100,10 +101,19 @@ export function matchesRequirement(
   }
 }
 
+/** Upstream's Toleration.ToleratesTaint (shared with the scheduler). */
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.operator === "Exists") return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? "") === (taint.value ?? "");
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? "") {
+    case "":
+    case "Equal":
+      return (toleration.value ?? "") === (taint.value ?? "");
+    case "Exists":
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The first taint passing `filter` that no toleration covers. */

@@ -5,41 +5,9 @@
  * (its nodeSelector AND its required terms), which NodeAffinity, PodTopologySpread and
  * DaemonSet pods (matchFields metadata.name) all use.
  */
+import { matchesRequirement } from "../controllers/node-selectors.ts";
 import type { KubeObject } from "../resources/kind.ts";
-import type { NodeSelectorTerm, PodSpec, SelectorRequirement } from "./types.ts";
-
-export function matchesRequirement(
-  requirement: SelectorRequirement,
-  labels: Readonly<Record<string, string>>,
-): boolean {
-  const has = Object.hasOwn(labels, requirement.key);
-  const value = has ? (labels[requirement.key] as string) : "";
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case "In":
-      return has && values.includes(value);
-    case "NotIn":
-      return !has || !values.includes(value);
-    case "Exists":
-      return has;
-    case "DoesNotExist":
-      return !has;
-    case "Gt":
-    case "Lt": {
-      if (!has || values.length !== 1) return false;
-      const actual = parseInteger(value);
-      const bound = parseInteger(values[0] ?? "");
-      if (actual === undefined || bound === undefined) return false;
-      return requirement.operator === "Gt" ? actual > bound : actual < bound;
-    }
-    default:
-      return false;
-  }
-}
-
-function parseInteger(text: string): bigint | undefined {
-  return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
-}
+import type { NodeSelectorTerm, PodSpec } from "./types.ts";
 
 /** One term: every requirement holds; a term without requirements matches nothing. */
 export function matchesTerm(term: NodeSelectorTerm, node: KubeObject): boolean {

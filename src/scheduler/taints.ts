@@ -2,26 +2,13 @@
  * Taints and tolerations as upstream's v1 helpers: a toleration with an empty key and
  * operator Exists tolerates everything; an empty effect matches every effect.
  */
+import { tolerates } from "../controllers/node-selectors.ts";
 import type { KubeObject } from "../resources/kind.ts";
 import { nodeSpec, nodeStatus, type Taint, type Toleration } from "./types.ts";
 
 export const TAINT_NOT_READY = "node.kubernetes.io/not-ready";
 export const TAINT_UNREACHABLE = "node.kubernetes.io/unreachable";
 export const TAINT_UNSCHEDULABLE = "node.kubernetes.io/unschedulable";
-
-export function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? "") {
-    case "":
-    case "Equal":
-      return (toleration.value ?? "") === (taint.value ?? "");
-    case "Exists":
-      return true;
-    default:
-      return false;
-  }
-}
 
 export function isTolerated(tolerations: readonly Toleration[], taint: Taint): boolean {
   for (const toleration of tolerations) if (tolerates(toleration, taint)) return true;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { matchesRequirement } from "../../../src/controllers/node-selectors.ts";
 import { CycleState } from "../../../src/scheduler/framework.ts";
-import { matchesRequirement } from "../../../src/scheduler/node-selector.ts";
 import { NodeAffinity } from "../../../src/scheduler/plugins/node-affinity.ts";
 import { NodeName } from "../../../src/scheduler/plugins/node-name.ts";
 import { Status } from "../../../src/scheduler/status.ts";
